@@ -1,0 +1,25 @@
+// Subcommands not built yet. Each moves to its own cmd_*.cc when it is
+// implemented; until then it says so and exits with status 1.
+#include <cstdio>
+
+#include "api/commands.h"
+
+namespace ketnoi::api {
+namespace {
+int NotYet(const char* name) {
+  std::fprintf(stderr, "ketnoi %s: not available in this build yet\n", name);
+  return 1;
+}
+}  // namespace
+
+int RunImport(const ImportArgs&) { return NotYet("import"); }
+int RunExport(const ExportArgs&) { return NotYet("export"); }
+int RunServe(const ServeArgs&) { return NotYet("serve"); }
+int RunMatch(const MatchArgs&) { return NotYet("match"); }
+int RunLeads(const LeadsArgs&) { return NotYet("leads"); }
+int RunEval(const EvalArgs&) { return NotYet("eval"); }
+int RunKeys(const KeysArgs&) { return NotYet("keys"); }
+int RunBackup(const BackupArgs&) { return NotYet("backup"); }
+int RunChain(const ChainArgs&) { return NotYet("chain"); }
+
+}  // namespace ketnoi::api

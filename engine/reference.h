@@ -1,0 +1,61 @@
+// ReferenceData: provinces (current 34 and pre-2025 63, with the merger
+// mapping, centroids and regions) and sectors (VSIC 2018), loaded from
+// data/provinces/*.tsv and data/sectors.tsv, with a resolver for names as
+// people write them. Immutable after Load; safe for concurrent use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ketnoi::engine {
+
+struct Province {
+  std::string id;       // "thai-nguyen"
+  std::string name;     // "Thái Nguyên"
+  std::string name_en;  // "Thai Nguyen"
+  std::string kind;     // "tỉnh" / "thành phố"
+  std::string region;   // "northern_midlands_mountains", ...
+  double lat = 0, lon = 0;
+};
+
+struct ResolvedPlace {
+  const Province* province = nullptr;  // the current province
+  // Centroid of the place as written (the old province when an old name was
+  // used, for finer distances), and the legacy name when one matched.
+  double lat = 0, lon = 0;
+  std::string legacy_name;
+};
+
+struct Sector {
+  std::string vsic;
+  std::string name_vi;
+  std::string name_en;
+};
+
+class ReferenceData {
+ public:
+  // Loads from a data directory (the repository's data/).
+  static StatusOr<std::unique_ptr<ReferenceData>> Load(const std::string& data_dir);
+  virtual ~ReferenceData() = default;
+
+  // Resolves "tỉnh Thái Bình", "Thai Binh", "TP HCM", "Bắc Kạn" (old) to the
+  // current province. InvalidArgument naming the input when unknown or
+  // ambiguous.
+  virtual StatusOr<ResolvedPlace> ResolveProvince(std::string_view written) const = 0;
+  // True for "toàn quốc", "toan quoc", "cả nước", "nationwide", "all provinces".
+  virtual bool IsNationwide(std::string_view written) const = 0;
+  virtual const Province* ProvinceById(std::string_view id) const = 0;
+  virtual const std::vector<Province>& Provinces() const = 0;
+  // Resolves "1076", "Chế biến chè", "tea processing" to a VSIC code;
+  // NotFound when no sector matches (callers keep the text as written).
+  virtual StatusOr<const Sector*> ResolveSector(std::string_view written) const = 0;
+  virtual const std::vector<Sector>& Sectors() const = 0;
+  // Great-circle distance in km between two points.
+  static double DistanceKm(double lat1, double lon1, double lat2, double lon2);
+};
+
+}  // namespace ketnoi::engine
