@@ -1,0 +1,84 @@
+// Analyzer: turns one text (Vietnamese with or without diacritics, or
+// English) into the features every other part of the indexer works on.
+//
+// Feature terms are strings with a one-letter kind prefix, so one vocabulary
+// holds them all:
+//   "s:may"        folded syllable (or English word, lower-cased)
+//   "a:máy"        accented syllable, only when the text carried diacritics
+//   "b:may_say"    folded syllable bigram
+//   "g:#ma" ...    folded character n-gram (word-boundary marked with '#')
+//   "k:tea.dryer"  lexicon concept id (see indexer/lexicon.h)
+//   "q:kg/h"       a quantity's canonical unit (the value is in quantities)
+// Analyzer is immutable after construction and safe for concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "indexer/quantity.h"
+
+namespace ketnoi::indexer {
+
+class Lexicon;
+
+enum class FeatureKind : uint8_t {
+  kSyllable = 0,  // "s:"
+  kAccented,      // "a:"
+  kBigram,        // "b:"
+  kCharNgram,     // "g:"
+  kConcept,       // "k:"
+  kUnit,          // "q:"
+};
+
+struct Feature {
+  std::string term;   // with its kind prefix
+  FeatureKind kind;
+  float count = 0;    // occurrences in the text (term frequency)
+};
+
+struct ConceptHit {
+  std::string concept_id;
+  std::string matched;  // the text span that matched, as written
+  bool accented = false;  // matched through the accented form (a stronger match)
+};
+
+struct Analysis {
+  std::string accented;  // NormalizeAccented(text)
+  std::string folded;    // Fold(text)
+  std::vector<Feature> features;   // merged: one entry per distinct term
+  std::vector<ConceptHit> concepts;  // lexicon concepts found, with their broader ones
+  std::vector<Quantity> quantities;  // parsed numbers with units
+  size_t length = 0;  // number of syllables/words (for length normalisation)
+};
+
+struct AnalyzerOptions {
+  bool syllables = true;
+  bool accented = true;
+  bool bigrams = true;
+  bool char_ngrams = true;
+  int ngram_min = 3;  // character n-gram lengths over the folded text
+  int ngram_max = 5;
+  bool concepts = true;
+  bool expand_broader = true;  // add broader concepts of each hit
+};
+
+class Analyzer {
+ public:
+  // `lexicon` may be null (no concept features). Not owned; must outlive
+  // the analyzer.
+  explicit Analyzer(const Lexicon* lexicon, AnalyzerOptions options = {});
+  ~Analyzer();
+
+  Analysis Analyze(std::string_view text) const;
+  const AnalyzerOptions& options() const { return options_; }
+  const Lexicon* lexicon() const { return lexicon_; }
+
+ private:
+  const Lexicon* lexicon_;
+  AnalyzerOptions options_;
+};
+
+}  // namespace ketnoi::indexer
