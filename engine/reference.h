@@ -58,4 +58,14 @@ class ReferenceData {
   static double DistanceKm(double lat1, double lon1, double lat2, double lon2);
 };
 
+// The data directory to load reference tables from: $KETNOI_DATA when set and
+// non-empty, else the compile-time KETNOI_DATA_DIR (the repository's data/).
+std::string DefaultDataDir();
+
+// The key names are compared by: indexer::Fold (NFC, lower case, diacritics
+// removed, đ -> d), a leading "tỉnh"/"thành phố"/"tp."/"tp"/"province"/"city"
+// and a trailing " province"/" city" stripped, spaces, hyphens and dots
+// removed. "Tỉnh Thái Bình" and "thai-binh" give the same key.
+std::string ProvinceKey(std::string_view written);
+
 }  // namespace ketnoi::engine
