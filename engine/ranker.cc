@@ -1,0 +1,360 @@
+#include "engine/ranker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/reference.h"
+#include "indexer/lexicon.h"
+#include "indexer/quantity.h"
+
+namespace ketnoi::engine {
+namespace {
+
+constexpr const char* kFeatureNames[kNumRankFeatures] = {
+    "semantic", "lexical", "concepts", "accent", "sector",
+    "geography", "capacity", "budget", "chain", "feedback"};
+
+bool IsCapacityDimension(indexer::Dimension d) {
+  using indexer::Dimension;
+  return d == Dimension::kMassRate || d == Dimension::kPower || d == Dimension::kVolume ||
+         d == Dimension::kVolumeRate || d == Dimension::kCount || d == Dimension::kMass;
+}
+
+// 1 when the ratio is within ~40%, falling linearly to -1 at 10x.
+double RatioCloseness(double a, double b) {
+  if (a <= 0 || b <= 0) return 0;
+  double r = std::fabs(std::log10(a / b));
+  if (r <= 0.15) return 1.0;
+  if (r >= 1.0) return -1.0;
+  return 1.0 - 2.0 * (r - 0.15) / 0.85;
+}
+
+std::string FormatKm(double km) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", km);
+  return buf;
+}
+
+std::string FormatVnd(double v) {
+  char buf[48];
+  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.1f tỷ", v / 1e9);
+  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.0f triệu", v / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0f đ", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view RankFeatureName(RankFeature f) { return kFeatureNames[static_cast<int>(f)]; }
+
+bool ParseRankFeature(std::string_view name, RankFeature* out) {
+  for (int i = 0; i < kNumRankFeatures; ++i) {
+    if (name == kFeatureNames[i]) {
+      *out = static_cast<RankFeature>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+StatusOr<RankerWeights> RankerWeights::FromJson(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgument("ranker weights: expected a JSON object");
+  }
+  RankerWeights out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_number()) {
+      return InvalidArgument("ranker weights: '" + it.key() + "' must be a number");
+    }
+    double v = it.value().get<double>();
+    if (!std::isfinite(v)) return InvalidArgument("ranker weights: '" + it.key() + "' is not finite");
+    if (it.key() == "bias") { out.bias = v; continue; }
+    if (it.key().rfind("_", 0) == 0) continue;  // comments: "_doc"
+    RankFeature f;
+    if (!ParseRankFeature(it.key(), &f)) {
+      return InvalidArgument("ranker weights: unknown feature '" + it.key() + "'");
+    }
+    out.w[static_cast<int>(f)] = v;
+  }
+  return out;
+}
+
+std::string RankerWeights::ToJson() const {
+  nlohmann::ordered_json j;
+  for (int i = 0; i < kNumRankFeatures; ++i) j[kFeatureNames[i]] = w[i];
+  j["bias"] = bias;
+  return j.dump(2);
+}
+
+std::string ChainOfConcept(std::string_view id) {
+  static const std::pair<std::string_view, std::string_view> kPrefixes[] = {
+      {"tea.", "tea"},         {"cassava.", "cassava"}, {"fruit.", "fruit"},
+      {"seafood.", "seafood"}, {"textile.", "textile"}, {"mech.", "mechanical"},
+      {"wood.", "wood"},       {"craft.", "crafts"},
+  };
+  for (const auto& [prefix, chain] : kPrefixes) {
+    if (id.substr(0, prefix.size()) == prefix) return std::string(chain);
+  }
+  return "";
+}
+
+double GeographyValue(const MatchSide& need, const MatchSide& cand, std::optional<double>* km,
+                      bool* serves) {
+  *serves = false;
+  km->reset();
+  if (need.has_place && cand.has_place) {
+    *km = ReferenceData::DistanceKm(need.lat, need.lon, cand.lat, cand.lon);
+  }
+  // Distance decays the value slowly: 0 km costs nothing, 1000 km costs 0.3.
+  double distance_cost = km->has_value() ? 0.3 * std::min(**km / 1000.0, 1.0) : 0.15;
+  if (cand.declares_service_area) {
+    bool listed = !need.province_id.empty() &&
+                  std::find(cand.serves_ids.begin(), cand.serves_ids.end(), need.province_id) !=
+                      cand.serves_ids.end();
+    bool local = !need.province_id.empty() && cand.province_id == need.province_id;
+    if (listed || local) {
+      *serves = true;
+      return 1.0 - distance_cost;
+    }
+    if (cand.nationwide) {
+      *serves = true;
+      return 0.7 - distance_cost;
+    }
+    if (need.province_id.empty()) return 0;
+    return -1.0;  // says where it works, and this province is not there
+  }
+  // Experts and facilities: no declared area; nearer is better.
+  if (!km->has_value()) return 0;
+  if (!need.province_id.empty() && cand.province_id == need.province_id) *serves = true;
+  return std::max(-0.5, 1.0 - **km / 500.0);
+}
+
+double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& cand,
+                     std::string* note) {
+  double total = 0;
+  int compared = 0;
+  for (const auto& nq : need.quantities) {
+    if (!IsCapacityDimension(nq.dimension)) continue;
+    // Candidates often give a range ("300-500 kg/giờ"): inside it is a fit.
+    double lo = 0, hi = 0;
+    const indexer::Quantity* best = nullptr;
+    double best_value = -2;
+    for (const auto& cq : cand.quantities) {
+      if (cq.dimension != nq.dimension || cq.unit != nq.unit) continue;
+      lo = lo == 0 ? cq.value : std::min(lo, cq.value);
+      hi = std::max(hi, cq.value);
+      double v = RatioCloseness(nq.value, cq.value);
+      if (v > best_value) {
+        best_value = v;
+        best = &cq;
+      }
+    }
+    if (best == nullptr) continue;
+    if (nq.value >= lo && nq.value <= hi) best_value = 1.0;
+    total += best_value;
+    ++compared;
+    if (note->empty()) *note = nq.text + " ~ " + best->text;
+  }
+  return compared == 0 ? 0 : total / compared;
+}
+
+double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
+                   const indexer::Analysis& cand, std::string* note) {
+  double b = budget ? static_cast<double>(*budget) : 0;
+  if (b <= 0) {
+    for (const auto& q : need.quantities) {
+      if (q.dimension == indexer::Dimension::kMoney && q.unit == "vnd") b = std::max(b, q.value);
+    }
+  }
+  if (b <= 0) return 0;
+  double min_price = 0;
+  for (const auto& q : cand.quantities) {
+    if (q.dimension != indexer::Dimension::kMoney || q.unit != "vnd") continue;
+    if (q.value < 1e6) continue;  // not an equipment price
+    min_price = min_price == 0 ? q.value : std::min(min_price, q.value);
+  }
+  if (min_price == 0) return 0;
+  *note = "giá từ " + FormatVnd(min_price) + " / ngân sách " + FormatVnd(b);
+  if (min_price <= b) return 1.0;
+  double over = min_price / b;  // > 1
+  if (over >= 3.0) return -1.0;
+  return 1.0 - (over - 1.0);    // 1.0 at budget, -1 at 3x
+}
+
+double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
+                    std::vector<std::string>* matched) {
+  std::unordered_set<std::string> cand_ids;
+  for (const auto& c : cand.concepts) cand_ids.insert(c.concept_id);
+  double have = 0, want = 0;
+  std::set<std::string> seen;
+  for (const auto& c : need.concepts) {
+    if (!seen.insert(c.concept_id).second) continue;
+    double w = c.broader ? 0.3 : 1.0;
+    want += w;
+    if (cand_ids.count(c.concept_id)) {
+      have += w;
+      if (!c.broader) matched->push_back(c.concept_id);
+    }
+  }
+  return want == 0 ? 0 : have / want;
+}
+
+double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand) {
+  std::unordered_set<std::string_view> cand_terms;
+  for (const auto& f : cand.features) {
+    if (f.kind == indexer::FeatureKind::kAccented) cand_terms.insert(f.term);
+  }
+  if (cand_terms.empty()) return 0;
+  int have = 0, want = 0;
+  for (const auto& f : need.features) {
+    if (f.kind != indexer::FeatureKind::kAccented) continue;
+    ++want;
+    if (cand_terms.count(f.term)) ++have;
+  }
+  return want == 0 ? 0 : static_cast<double>(have) / want;
+}
+
+double SectorValue(std::string_view chain, const indexer::Analysis& cand) {
+  if (chain.empty()) return 0;
+  int same = 0, other = 0;
+  for (const auto& c : cand.concepts) {
+    std::string ch = ChainOfConcept(c.concept_id);
+    if (ch.empty()) continue;
+    (ch == chain ? same : other) += 1;
+  }
+  if (same > 0) return 1.0;
+  if (other > 0) return -0.5;
+  return 0;
+}
+
+Ranker::Ranker(RankerWeights weights, const indexer::Lexicon* lexicon)
+    : weights_(weights), lexicon_(lexicon) {}
+
+namespace {
+
+// Names of up to `n` concepts for a reason line, most specific first.
+std::string ConceptNames(const indexer::Lexicon* lexicon, const std::vector<std::string>& ids,
+                         bool vietnamese, size_t n) {
+  std::string out;
+  size_t used = 0;
+  for (const auto& id : ids) {
+    if (used == n) break;
+    const indexer::Concept* c = lexicon ? lexicon->Find(id) : nullptr;
+    if (c == nullptr) continue;
+    if (!out.empty()) out += ", ";
+    out += vietnamese ? c->vi : c->en;
+    ++used;
+  }
+  return out;
+}
+
+std::string TermList(const std::vector<std::string>& terms, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < terms.size() && i < n; ++i) {
+    if (i) out += ", ";
+    out += terms[i];
+  }
+  return out;
+}
+
+void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direction,
+                  const indexer::Lexicon* lexicon, Explanation* e) {
+  std::string what_vi = ConceptNames(lexicon, e->matched_concepts, true, 2);
+  std::string what_en = ConceptNames(lexicon, e->matched_concepts, false, 2);
+  if (what_vi.empty()) what_vi = what_en = TermList(e->matched_terms, 3);
+  std::string vi, en;
+  switch (direction) {
+    case Direction::kNeedToSupplier:
+      vi = what_vi.empty() ? "Nhà cung cấp liên quan" : "Cung cấp " + what_vi;
+      en = what_en.empty() ? "Related supplier" : "Supplies " + what_en;
+      break;
+    case Direction::kNeedToExpert:
+      vi = what_vi.empty() ? "Chuyên gia liên quan" : "Chuyên gia về " + what_vi;
+      en = what_en.empty() ? "Related expert" : "Expert in " + what_en;
+      break;
+    case Direction::kLead:
+      vi = "Cơ sở " + need.name + " cần " + (what_vi.empty() ? "sản phẩm liên quan" : what_vi);
+      en = "Facility " + need.name + " needs " + (what_en.empty() ? "related products" : what_en);
+      break;
+  }
+  if (!e->capacity_note.empty()) {
+    vi += " (" + e->capacity_note + ")";
+    en += " (" + e->capacity_note + ")";
+  }
+  if (direction != Direction::kLead) {
+    if (cand.declares_service_area && e->serves_province && !need.province_name.empty()) {
+      bool listed = cand.province_id == need.province_id ||
+                    std::find(cand.serves_ids.begin(), cand.serves_ids.end(), need.province_id) !=
+                        cand.serves_ids.end();
+      vi += listed ? ", phục vụ " + need.province_name : ", phục vụ toàn quốc";
+      en += listed ? ", serves " + need.province_name : ", serves nationwide";
+    } else if (cand.declares_service_area && !e->serves_province) {
+      vi += ", không phục vụ " + need.province_name;
+      en += ", does not serve " + need.province_name;
+    } else if (!cand.province_name.empty()) {
+      vi += ", ở " + cand.province_name;
+      en += ", based in " + cand.province_name;
+    }
+  } else if (!need.province_name.empty()) {
+    vi += ", ở " + need.province_name;
+    en += ", in " + need.province_name;
+  }
+  if (e->distance_km.has_value()) {
+    vi += ", cách " + FormatKm(*e->distance_km) + " km";
+    en += ", " + FormatKm(*e->distance_km) + " km away";
+  }
+  if (!e->price_note.empty()) {
+    vi += ", " + e->price_note;
+  }
+  if (!e->chain_path.empty()) {
+    vi += "; chuỗi: " + e->chain_path;
+    en += "; chain: " + e->chain_path;
+  }
+  e->reason_vi = std::move(vi);
+  e->reason_en = std::move(en);
+}
+
+}  // namespace
+
+Explanation Ranker::Score(const MatchSide& need, const MatchSide& cand,
+                          const PairEvidence& ev, Direction direction) const {
+  Explanation e;
+  const indexer::Analysis& na = *need.analysis;
+  const indexer::Analysis& ca = *cand.analysis;
+  auto set = [&](RankFeature f, double v) { e.values[static_cast<int>(f)] = v; };
+  set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0));
+  set(RankFeature::kLexical, ev.sparse_max > 0 ? std::clamp(ev.sparse / ev.sparse_max, 0.0, 1.0) : 0);
+  set(RankFeature::kConcepts, ConceptValue(na, ca, &e.matched_concepts));
+  set(RankFeature::kAccent, AccentValue(na, ca));
+  set(RankFeature::kSector, SectorValue(need.chain, ca));
+  set(RankFeature::kGeography, GeographyValue(need, cand, &e.distance_km, &e.serves_province));
+  set(RankFeature::kCapacity, CapacityValue(na, ca, &e.capacity_note));
+  set(RankFeature::kBudget, BudgetValue(need.budget_vnd, na, ca, &e.price_note));
+  set(RankFeature::kChain, std::clamp(ev.chain_fit, 0.0, 1.0));
+  set(RankFeature::kFeedback, std::clamp(ev.feedback, -1.0, 1.0));
+  e.score = weights_.bias;
+  for (int i = 0; i < kNumRankFeatures; ++i) {
+    e.contributions[i] = weights_.w[i] * e.values[i];
+    e.score += e.contributions[i];
+  }
+  e.chain_path = ev.chain_path;
+  for (const auto& t : ev.matched_terms) {
+    // Plain syllables and bigrams read well; n-grams and units do not.
+    if (t.size() > 2 && (t[0] == 's' || t[0] == 'a' || t[0] == 'b') && t[1] == ':') {
+      std::string w = t.substr(2);
+      std::replace(w.begin(), w.end(), '_', ' ');
+      e.matched_terms.push_back(std::move(w));
+    }
+  }
+  WriteReasons(need, cand, direction, lexicon_, &e);
+  return e;
+}
+
+}  // namespace ketnoi::engine

@@ -1,0 +1,156 @@
+// Ranker: scores one (need, candidate) pair as a weighted sum of named
+// features, and keeps every feature's value and contribution so the score
+// can be explained to a review board.
+//
+// Features (value ranges; the weight multiplies the value):
+//   semantic   [0,1]   cosine of the dense vectors (indexer embedder)
+//   lexical    [0,1]   BM25 score of the candidate over the best in the list
+//   concepts   [0,1]   share of the need's lexicon concepts the candidate names
+//   accent     [0,1]   share of the need's accented syllables matched with accents
+//   sector     [-1,1]  candidate speaks of the facility's chain (+), of others only (-)
+//   geography  [-1,1]  serves the facility's province / nationwide / distance
+//   capacity   [-1,1]  parsed capacities on both sides agree (+) or differ 10x (-)
+//   budget     [-1,1]  candidate's prices within the budget (+) or far above (-)
+//   chain      [0,1]   value-chain fit from the graph (already serves partners)
+//   feedback   [-1,1]  staff verdicts on this pair (accepted +1 ... rejected -1)
+// Thread-safe: Ranker is immutable after construction.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "indexer/analyzer.h"
+
+namespace ketnoi::indexer {
+class Lexicon;
+}
+
+namespace ketnoi::engine {
+
+enum class RankFeature {
+  kSemantic = 0,
+  kLexical,
+  kConcepts,
+  kAccent,
+  kSector,
+  kGeography,
+  kCapacity,
+  kBudget,
+  kChain,
+  kFeedback,
+};
+inline constexpr int kNumRankFeatures = 10;
+std::string_view RankFeatureName(RankFeature f);  // "semantic", ...
+bool ParseRankFeature(std::string_view name, RankFeature* out);
+
+struct RankerWeights {
+  // Defaults: documented in docs/matching.md and data/config/ranker.json.
+  std::array<double, kNumRankFeatures> w = {
+      0.30,  // semantic
+      0.30,  // lexical
+      0.30,  // concepts
+      0.05,  // accent
+      0.10,  // sector
+      0.25,  // geography
+      0.10,  // capacity
+      0.08,  // budget
+      0.10,  // chain
+      0.50,  // feedback
+  };
+  double bias = 0.0;
+  double Of(RankFeature f) const { return w[static_cast<int>(f)]; }
+
+  // JSON object {"semantic":0.3,...,"bias":0}; unknown names and
+  // non-numbers are InvalidArgument naming the key; missing keys keep their
+  // defaults.
+  static StatusOr<RankerWeights> FromJson(std::string_view json);
+  std::string ToJson() const;
+};
+
+// One side of a match, as the ranker sees it.
+struct MatchSide {
+  const indexer::Analysis* analysis = nullptr;  // REQUIRES: non-null
+  std::string id;
+  std::string name;
+  std::string province_id;    // resolved current province ("" when unknown)
+  std::string province_name;  // display name of the current province
+  double lat = 0, lon = 0;
+  bool has_place = false;
+  std::vector<std::string> serves_ids;  // suppliers only
+  bool nationwide = false;
+  bool declares_service_area = false;   // suppliers: true; experts/facilities: false
+  std::string chain;                    // "tea", ... ("" when unknown)
+  std::optional<int64_t> budget_vnd;    // needs only
+  std::string lang;                     // "vi"/"en" ("" when unknown)
+};
+
+// Evidence computed outside the ranker for this pair.
+struct PairEvidence {
+  double dense = 0;          // cosine
+  double sparse = 0;         // BM25
+  double sparse_max = 0;     // best BM25 in the candidate list (normaliser)
+  double chain_fit = 0;      // [0,1] from the graph
+  std::string chain_path;    // "F003 -supplies-> F010 <-equips- S021" (empty: none)
+  double feedback = 0;       // [-1,1]
+  std::vector<std::string> matched_terms;  // from the sparse index, best first
+};
+
+struct Explanation {
+  double score = 0;
+  std::array<double, kNumRankFeatures> values{};
+  std::array<double, kNumRankFeatures> contributions{};
+  std::vector<std::string> matched_concepts;  // concept ids named by both sides
+  std::vector<std::string> matched_terms;     // plain words, best first
+  std::optional<double> distance_km;
+  bool serves_province = false;
+  std::string capacity_note;  // "500 kg/ngày ~ 300-500 kg/giờ" (as written)
+  std::string price_note;
+  std::string chain_path;
+  std::string reason_vi;
+  std::string reason_en;
+};
+
+enum class Direction {
+  kNeedToSupplier,  // candidate = supplier
+  kNeedToExpert,    // candidate = expert
+  kLead,            // "need" side = the supplier/expert, candidate = a facility's need
+};
+
+class Ranker {
+ public:
+  // `lexicon` (may be null) names concepts in reasons; not owned.
+  Ranker(RankerWeights weights, const indexer::Lexicon* lexicon);
+
+  // Scores `candidate` for `need`. For Direction::kLead the sides keep their
+  // roles: `need` is still the facility's need and `candidate` the
+  // supplier/expert; only the wording of the reason changes.
+  Explanation Score(const MatchSide& need, const MatchSide& candidate,
+                    const PairEvidence& evidence, Direction direction) const;
+
+  const RankerWeights& weights() const { return weights_; }
+
+ private:
+  RankerWeights weights_;
+  const indexer::Lexicon* lexicon_;
+};
+
+// Feature functions, exposed for tests and for learning weights.
+double GeographyValue(const MatchSide& need, const MatchSide& cand, std::optional<double>* km,
+                      bool* serves);
+double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& cand,
+                     std::string* note);
+double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
+                   const indexer::Analysis& cand, std::string* note);
+double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
+                    std::vector<std::string>* matched);
+double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand);
+double SectorValue(std::string_view chain, const indexer::Analysis& cand);
+// The chain a concept id belongs to ("tea.dryer" -> "tea", "mech.lathe" ->
+// "mechanical"); "" for generic concepts.
+std::string ChainOfConcept(std::string_view concept_id);
+
+}  // namespace ketnoi::engine
