@@ -1,0 +1,119 @@
+// Retriever: hybrid candidate generation over one document collection (one
+// kind: suppliers, experts, needs, or a benchmark corpus). A document is an
+// id plus weighted text fields (and optionally a supplied vector); the
+// retriever analyses it, keeps BM25 statistics and postings (SparseIndex),
+// embeds it (LSA projection learned from the collection, or external
+// vectors) into a VectorIndex, and answers a query with candidates that
+// carry the dense score, the sparse score and the fused score.
+//
+// Fusion: each candidate list (dense top N, sparse top N) is scored for
+// every candidate of the union; the sparse score is divided by the best
+// sparse score of the query, and fused = dense_weight * dense +
+// sparse_weight * sparse_normalised. Optional pseudo-relevance feedback adds
+// the centroid of the top documents' vectors to the dense query.
+//
+// Knows nothing about facilities. Thread-safety: Search and Explain may run
+// concurrently with each other; Build, Upsert and Remove take an exclusive
+// lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "indexer/analyzer.h"
+#include "indexer/embedder.h"
+#include "indexer/id_filter.h"
+#include "indexer/sparse_index.h"
+#include "indexer/vector_index.h"
+#include "indexer/vocabulary.h"
+
+namespace ketnoi::indexer {
+
+struct TextField {
+  std::string text;
+  float weight = 1.0f;  // multiplies the field's feature counts
+};
+
+struct Document {
+  int64_t id = 0;
+  std::vector<TextField> fields;
+  std::vector<float> vector;  // used with RetrieverOptions::external_dim > 0
+};
+
+struct RetrieverOptions {
+  VocabularyOptions vocabulary;
+  LsaOptions lsa;
+  VectorIndexOptions vectors;  // dim is set from the embedder
+  // > 0: vectors come with the documents (ExternalEmbedder of this
+  // dimension) instead of the learned projection; queries then need one too.
+  int external_dim = 0;
+  // Candidates taken from each side before fusion.
+  size_t dense_candidates = 100;
+  size_t sparse_candidates = 100;
+  float dense_weight = 0.3f;
+  float sparse_weight = 0.7f;
+  // Pseudo-relevance feedback: the dense query moves towards the mean vector
+  // of the top `prf_docs` fused results by `prf_weight` (0: off).
+  int prf_docs = 0;
+  float prf_weight = 0.0f;
+};
+
+struct Query {
+  std::vector<TextField> fields;
+  std::vector<float> vector;  // external vectors only
+  size_t k = 10;
+  const IdFilter* filter = nullptr;  // not owned
+};
+
+struct Candidate {
+  int64_t id;
+  float dense = 0;   // cosine similarity
+  float sparse = 0;  // BM25
+  float fused = 0;
+};
+
+struct RetrieverStats {
+  size_t documents = 0;
+  size_t vocabulary_terms = 0;
+  std::string embedder;     // "lsa dim=256 rank=256 terms=..." / "external dim=..."
+  std::string vector_index;  // VectorIndex::Describe()
+  size_t memory_bytes = 0;
+};
+
+class Retriever {
+ public:
+  // `analyzer` is not owned and must outlive the retriever.
+  Retriever(const Analyzer* analyzer, RetrieverOptions options);
+  ~Retriever();
+  Retriever(const Retriever&) = delete;
+  Retriever& operator=(const Retriever&) = delete;
+
+  // Replaces the collection: analyses every document (in parallel), learns
+  // the projection, builds both indexes. InvalidArgument names the first bad
+  // document (e.g. a wrong vector dimension).
+  Status Build(const std::vector<Document>& docs);
+  // Adds or replaces one document with the current projection (the
+  // projection is relearned only by Build).
+  Status Upsert(const Document& doc);
+  bool Remove(int64_t id);
+
+  StatusOr<std::vector<Candidate>> Search(const Query& query) const;
+  // The lexical evidence: query terms document `id` contains.
+  std::vector<MatchedTerm> Explain(const Query& query, int64_t id) const;
+
+  const Embedder* embedder() const;
+  RetrieverStats Stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Features of weighted fields merged into one list (counts scaled by the
+// field weight and summed per term).
+std::vector<Feature> AnalyzeFields(const Analyzer& analyzer, const std::vector<TextField>& fields);
+
+}  // namespace ketnoi::indexer

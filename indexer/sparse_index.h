@@ -1,0 +1,68 @@
+// SparseIndex: an in-memory inverted index over analyzer features with BM25
+// scoring (per feature kind: own length normalisation and weight, see
+// vocabulary.h). It gives the exact lexical candidates and the lexical
+// evidence score for hybrid retrieval.
+//
+// Statistics live in a Vocabulary the index updates as documents come and
+// go, so scores always reflect the live corpus. Removal marks the slot dead;
+// postings are compacted when dead slots pass a quarter of all slots.
+// Thread-compatible: const methods may run concurrently; mutation needs
+// external synchronisation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "indexer/analyzer.h"
+#include "indexer/id_filter.h"
+#include "indexer/vocabulary.h"
+
+namespace ketnoi::indexer {
+
+struct SparseHit {
+  int64_t id;
+  float score;
+};
+
+struct MatchedTerm {
+  std::string term;  // with its kind prefix ("k:tea.dryer")
+  float contribution;
+};
+
+class SparseIndex {
+ public:
+  // `vocabulary` is not owned and must outlive the index; the index adds
+  // and removes its documents' statistics there.
+  explicit SparseIndex(Vocabulary* vocabulary);
+  ~SparseIndex();
+  SparseIndex(const SparseIndex&) = delete;
+  SparseIndex& operator=(const SparseIndex&) = delete;
+
+  // Adds document `id`, replacing any previous version of it.
+  void Upsert(int64_t id, const std::vector<Feature>& features);
+  // False when `id` was not indexed.
+  bool Remove(int64_t id);
+  bool Contains(int64_t id) const;
+  size_t size() const;
+
+  // Top `k` documents by BM25 against `query` (weights from
+  // Vocabulary::QueryWeights), best first; only documents with a positive
+  // score and allowed by `filter` (null: all).
+  std::vector<SparseHit> Search(const SparseVector& query, size_t k,
+                                const IdFilter* filter = nullptr) const;
+  // BM25 score of one document (0 when absent or nothing matches).
+  float Score(const SparseVector& query, int64_t id) const;
+  // The query terms that document `id` contains, largest contribution first.
+  std::vector<MatchedTerm> Explain(const SparseVector& query, int64_t id) const;
+
+  // Approximate heap bytes (postings, document term lists, id maps).
+  size_t MemoryBytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ketnoi::indexer
