@@ -12,8 +12,6 @@ int NotYet(const char* name) {
 }
 }  // namespace
 
-int RunImport(const ImportArgs&) { return NotYet("import"); }
-int RunExport(const ExportArgs&) { return NotYet("export"); }
 int RunServe(const ServeArgs&) { return NotYet("serve"); }
 int RunMatch(const MatchArgs&) { return NotYet("match"); }
 int RunLeads(const LeadsArgs&) { return NotYet("leads"); }
