@@ -43,6 +43,7 @@ struct ConceptHit {
   std::string concept_id;
   std::string matched;  // the text span that matched, as written
   bool accented = false;  // matched through the accented form (a stronger match)
+  bool broader = false;   // added as a broader concept of a hit (weaker evidence)
 };
 
 struct Analysis {

@@ -1,5 +1,12 @@
 // Vietnamese-aware text normalisation (ICU): NFC, lower case, one tone-mark
 // convention, and diacritic folding with đ -> d. Pure functions, thread-safe.
+//
+// Implementation: a table of the Latin letters with Vietnamese marks, built
+// once from ICU's decompositions, drives a single pass over the UTF-8 text;
+// ICU (lower case + NFC) is called only for texts holding other characters
+// that lower-casing or normalisation would change (other scripts'
+// capitals, other combining marks), so the common case never leaves the
+// table.
 #pragma once
 
 #include <string>
@@ -11,13 +18,34 @@ namespace ketnoi::indexer {
 // truncated sequences).
 bool IsValidUtf8(std::string_view text);
 
-// NFC, lower case, and the "new" tone-mark placement (hoà -> hòa,
-// thuỵ -> thụy), so two spellings of one word compare equal.
-// REQUIRES: IsValidUtf8(text); invalid bytes are replaced by U+FFFD.
+// NFC, lower case, and one tone-mark placement per syllable, so two
+// spellings of one word compare equal: the tone goes on the vowel carrying
+// a shape mark (ơ in "ươ", ê in "uyê"), else on the last vowel when a final
+// consonant follows ("hoàng", "huỳnh"), else on the first of two vowels and
+// the middle of three ("hoà" -> "hòa", "thuỵ" -> "thụy", "khoẻ" -> "khỏe",
+// "ngoài"); "qu" and "gi" onsets are not vowels. This is the placement
+// Vietnamese official names use (Hòa Bình, Thanh Hóa). Words with more than
+// one vowel group (foreign words: "café") keep their marks where written.
+// Invalid UTF-8 bytes are replaced by U+FFFD (each bad byte once).
 std::string NormalizeAccented(std::string_view text);
 
 // NormalizeAccented, then every diacritic removed and đ -> d: the form a
 // user typing without accents would write ("máy sấy chè" -> "may say che").
 std::string Fold(std::string_view text);
+
+// Both forms in one pass (cheaper than calling the two functions).
+// REQUIRES: accented and folded non-null; they are overwritten.
+void Normalize(std::string_view text, std::string* accented, std::string* folded);
+
+// True when the code point is a letter or digit as the tokenizer sees it
+// (ASCII letters and digits, Vietnamese letters, other scripts' letters).
+bool IsWordCodePoint(char32_t cp);
+
+// Decodes one code point at `*pos` and advances it; invalid bytes give
+// U+FFFD and advance by one byte.
+char32_t DecodeUtf8(std::string_view text, size_t* pos);
+
+// Appends the UTF-8 encoding of `cp`.
+void AppendUtf8(char32_t cp, std::string* out);
 
 }  // namespace ketnoi::indexer

@@ -1,0 +1,294 @@
+#include "indexer/lexicon.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_set>
+
+#include "indexer/normalize.h"
+#include "indexer/tokenize.h"
+
+namespace ketnoi::indexer {
+namespace {
+
+constexpr int kMaxTermSyllables = 12;
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t at = s.find(sep, start);
+    out.emplace_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos
+                                                                   : at - start));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+  return out;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::vector<std::string> SplitList(std::string_view s) {
+  std::vector<std::string> out;
+  for (const std::string& part : Split(s, '|')) {
+    std::string t = Trim(part);
+    if (!t.empty()) out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Lexicon::Impl {
+  // One way of writing a concept: its syllables in accented form.
+  struct Term {
+    uint32_t concept_index;
+    std::vector<std::string> accented;
+  };
+  // A folded syllable sequence ("may say che"): the terms written that way,
+  // and whether longer terms start with it.
+  struct Node {
+    bool prefix = false;
+    std::vector<Term> terms;
+  };
+
+  LexiconOptions options;
+  std::vector<Concept> concepts;
+  std::unordered_map<std::string, uint32_t> by_id;
+  std::unordered_map<std::string, Node> nodes;
+  size_t max_len = 1;
+
+  void AddTerm(uint32_t concept_index, std::string_view text) {
+    std::string accented = NormalizeAccented(text);
+    Tokens toks = Tokenize(accented);
+    if (toks.tokens.empty() || toks.tokens.size() > kMaxTermSyllables) return;
+    std::string key;
+    Term term{concept_index, {}};
+    for (size_t i = 0; i < toks.tokens.size(); ++i) {
+      if (i > 0) {
+        nodes[key].prefix = true;
+        key.push_back(' ');
+      }
+      key += toks.tokens[i].folded;
+      term.accented.emplace_back(toks.tokens[i].accented);
+    }
+    Node& node = nodes[key];
+    for (const Term& t : node.terms) {
+      if (t.concept_index == concept_index && t.accented == term.accented) return;
+    }
+    node.terms.push_back(std::move(term));
+    max_len = std::max(max_len, toks.tokens.size());
+  }
+};
+
+Lexicon::Lexicon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Lexicon::~Lexicon() = default;
+
+StatusOr<std::unique_ptr<Lexicon>> Lexicon::Load(const std::string& dir, LexiconOptions options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return NotFound("lexicon directory '" + dir + "' does not exist");
+  }
+  std::vector<std::filesystem::path> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".tsv") paths.push_back(entry.path());
+  }
+  if (ec) return IOError("cannot list lexicon directory '" + dir + "': " + ec.message());
+  std::sort(paths.begin(), paths.end());
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return IOError("cannot read lexicon file '" + path.string() + "'");
+    std::ostringstream content;
+    content << in.rdbuf();
+    files.emplace_back(path.filename().string(), content.str());
+  }
+  return FromFiles(files, options);
+}
+
+StatusOr<std::unique_ptr<Lexicon>> Lexicon::FromFiles(
+    const std::vector<std::pair<std::string, std::string>>& files, LexiconOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  std::vector<std::string> broader_where;  // "file:line" of each concept's row
+  for (const auto& [name, content] : files) {
+    std::vector<std::string> lines = Split(content, '\n');
+    bool header_seen = false;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::string where = name + ":" + std::to_string(i + 1);
+      std::string_view line = lines[i];
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (i == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // BOM
+      if (Trim(line).empty() || line.front() == '#') continue;
+      if (!IsValidUtf8(line)) return InvalidArgument(where + ": not valid UTF-8");
+      std::vector<std::string> cols = Split(line, '\t');
+      if (!header_seen) {
+        if (cols.size() < 4 || Trim(cols[0]) != "id" || Trim(cols[2]) != "vi" ||
+            Trim(cols[3]) != "en") {
+          return InvalidArgument(where +
+                                 ": expected the header 'id\tcategory\tvi\ten\tvariants\tbroader'");
+        }
+        header_seen = true;
+        continue;
+      }
+      if (cols.size() < 4 || cols.size() > 6) {
+        return InvalidArgument(where + ": expected 6 tab-separated columns "
+                               "(id, category, vi, en, variants, broader), found " +
+                               std::to_string(cols.size()));
+      }
+      cols.resize(6);
+      Concept c;
+      c.id = Trim(cols[0]);
+      c.category = Trim(cols[1]);
+      c.vi = Trim(cols[2]);
+      c.en = Trim(cols[3]);
+      c.variants = SplitList(cols[4]);
+      c.broader = SplitList(cols[5]);
+      c.source = where;
+      if (c.id.empty() || c.id.find(' ') != std::string::npos) {
+        return InvalidArgument(where + ": column 'id' must be a non-empty word, got '" + c.id + "'");
+      }
+      if (c.vi.empty() && c.en.empty()) {
+        return InvalidArgument(where + ": concept '" + c.id + "' has neither 'vi' nor 'en'");
+      }
+      auto [it, inserted] =
+          impl->by_id.emplace(c.id, static_cast<uint32_t>(impl->concepts.size()));
+      if (!inserted) {
+        return InvalidArgument(where + ": duplicate concept id '" + c.id + "' (first defined at " +
+                               impl->concepts[it->second].source + ")");
+      }
+      for (const std::string& b : c.broader) {
+        if (b == c.id) return InvalidArgument(where + ": concept '" + c.id + "' is its own broader");
+      }
+      impl->concepts.push_back(std::move(c));
+    }
+  }
+  for (uint32_t ci = 0; ci < impl->concepts.size(); ++ci) {
+    const Concept& c = impl->concepts[ci];
+    for (const std::string& b : c.broader) {
+      if (!impl->by_id.count(b)) {
+        return InvalidArgument(c.source + ": broader concept '" + b + "' of '" + c.id +
+                               "' is not defined in any lexicon file");
+      }
+    }
+    if (!c.vi.empty()) impl->AddTerm(ci, c.vi);
+    if (!c.en.empty()) impl->AddTerm(ci, c.en);
+    for (const std::string& v : c.variants) impl->AddTerm(ci, v);
+  }
+  return std::unique_ptr<Lexicon>(new Lexicon(std::move(impl)));
+}
+
+std::vector<ConceptHit> Lexicon::Match(std::string_view text, bool expand_broader) const {
+  std::string accented = NormalizeAccented(text);
+  Tokens toks = Tokenize(accented);
+  std::vector<std::string_view> f, a;
+  f.reserve(toks.tokens.size());
+  a.reserve(toks.tokens.size());
+  for (const Token& t : toks.tokens) {
+    f.emplace_back(t.folded);
+    a.push_back(t.accented);
+  }
+  return MatchTokens(f, a, expand_broader);
+}
+
+std::vector<ConceptHit> Lexicon::MatchTokens(const std::vector<std::string_view>& folded,
+                                             const std::vector<std::string_view>& accented,
+                                             bool expand_broader) const {
+  const Impl& im = *impl_;
+  std::vector<ConceptHit> hits;
+  std::string key;
+  std::vector<std::pair<size_t, const Impl::Node*>> found;  // (length, node)
+  std::vector<std::pair<uint32_t, bool>> span_hits;         // (concept, accented)
+  size_t n = folded.size();
+  for (size_t i = 0; i < n;) {
+    found.clear();
+    key.assign(folded[i]);
+    for (size_t len = 1; len <= im.max_len && i + len <= n; ++len) {
+      if (len > 1) {
+        key.push_back(' ');
+        key.append(folded[i + len - 1]);
+      }
+      auto it = im.nodes.find(key);
+      if (it == im.nodes.end()) break;
+      if (!it->second.terms.empty()) found.emplace_back(len, &it->second);
+      if (!it->second.prefix) break;
+    }
+    size_t matched_len = 0;
+    for (auto f = found.rbegin(); f != found.rend() && matched_len == 0; ++f) {
+      size_t len = f->first;
+      bool text_accented = false;
+      for (size_t j = 0; j < len; ++j) text_accented |= accented[i + j] != folded[i + j];
+      span_hits.clear();
+      for (const Impl::Term& term : f->second->terms) {
+        // A syllable with diacritics on both sides must agree ("lụa" is not
+        // "lúa"); a side without diacritics matches any.
+        bool compatible = true, exact = true;
+        for (size_t j = 0; j < len && compatible; ++j) {
+          bool text_marked = accented[i + j] != folded[i + j];
+          bool term_marked = term.accented[j] != folded[i + j];
+          if (accented[i + j] != term.accented[j]) {
+            exact = false;
+            if (text_marked && term_marked) compatible = false;
+          }
+        }
+        if (!compatible) continue;
+        bool acc = exact && text_accented;
+        auto same = std::find_if(span_hits.begin(), span_hits.end(),
+                                 [&](const auto& h) { return h.first == term.concept_index; });
+        if (same == span_hits.end()) span_hits.emplace_back(term.concept_index, acc);
+        else same->second |= acc;
+      }
+      if (span_hits.empty()) continue;
+      matched_len = len;
+      bool any_accented = std::any_of(span_hits.begin(), span_hits.end(),
+                                      [](const auto& h) { return h.second; });
+      std::string span;
+      for (size_t j = 0; j < len; ++j) {
+        if (j) span.push_back(' ');
+        span.append(accented[i + j]);
+      }
+      for (const auto& [ci, acc] : span_hits) {
+        if (any_accented && !acc) continue;  // prefer what the diacritics say
+        hits.push_back(ConceptHit{im.concepts[ci].id, span, acc, false});
+      }
+    }
+    i += matched_len ? matched_len : 1;
+  }
+  if (!expand_broader || hits.empty()) return hits;
+  std::unordered_set<std::string_view> seen;
+  for (const ConceptHit& h : hits) seen.insert(im.concepts[im.by_id.at(h.concept_id)].id);
+  size_t direct = hits.size();
+  for (size_t h = 0; h < direct; ++h) {
+    std::vector<uint32_t> level{im.by_id.at(hits[h].concept_id)};
+    for (int depth = 0; depth < im.options.max_broader_depth && !level.empty(); ++depth) {
+      std::vector<uint32_t> next;
+      for (uint32_t ci : level) {
+        for (const std::string& b : im.concepts[ci].broader) {
+          uint32_t bi = im.by_id.at(b);
+          if (!seen.insert(im.concepts[bi].id).second) continue;
+          hits.push_back(ConceptHit{im.concepts[bi].id, hits[h].matched, false, true});
+          next.push_back(bi);
+        }
+      }
+      level = std::move(next);
+    }
+  }
+  return hits;
+}
+
+const Concept* Lexicon::Find(std::string_view id) const {
+  auto it = impl_->by_id.find(std::string(id));
+  return it == impl_->by_id.end() ? nullptr : &impl_->concepts[it->second];
+}
+
+size_t Lexicon::size() const { return impl_->concepts.size(); }
+
+const std::vector<Concept>& Lexicon::concepts() const { return impl_->concepts; }
+
+}  // namespace ketnoi::indexer

@@ -1,0 +1,118 @@
+#include "indexer/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "indexer/lexicon.h"
+
+namespace ketnoi::indexer {
+namespace {
+
+float Count(const Analysis& a, const std::string& term) {
+  for (const Feature& f : a.features) {
+    if (f.term == term) return f.count;
+  }
+  return 0;
+}
+
+int CountKind(const Analysis& a, FeatureKind kind) {
+  return static_cast<int>(std::count_if(a.features.begin(), a.features.end(),
+                                        [&](const Feature& f) { return f.kind == kind; }));
+}
+
+std::unique_ptr<Lexicon> SmallLexicon() {
+  auto lex = Lexicon::FromFiles(
+      {{"t.tsv",
+        "id\tcategory\tvi\ten\tvariants\tbroader\n"
+        "tea.dryer\tequipment\tmáy sấy chè\ttea dryer\tthiết bị sấy chè\tgen.dryer\n"
+        "gen.dryer\tequipment\tmáy sấy\tdryer\tthiết bị sấy\t\n"}});
+  EXPECT_TRUE(lex.ok()) << lex.status().ToString();
+  return std::move(lex).value();
+}
+
+TEST(Analyzer, FeaturesWithPrefixesAndCounts) {
+  auto lex = SmallLexicon();
+  Analyzer an(lex.get());
+  Analysis a = an.Analyze("Cần máy sấy chè 500 kg/ngày, máy sấy tốt");
+  EXPECT_EQ(a.accented, "cần máy sấy chè 500 kg/ngày, máy sấy tốt");
+  EXPECT_EQ(a.folded, "can may say che 500 kg/ngay, may say tot");
+  EXPECT_EQ(a.length, 10u);
+  EXPECT_EQ(Count(a, "s:may"), 2);
+  EXPECT_EQ(Count(a, "s:500"), 1);
+  EXPECT_EQ(Count(a, "a:máy"), 2);
+  EXPECT_EQ(Count(a, "a:sấy"), 2);
+  EXPECT_EQ(Count(a, "a:kg"), 0);  // no diacritics, no accented feature
+  EXPECT_EQ(Count(a, "b:may_say"), 2);
+  EXPECT_EQ(Count(a, "b:say_che"), 1);
+  EXPECT_EQ(Count(a, "b:ngay_may"), 0);  // the comma breaks the phrase
+  EXPECT_EQ(Count(a, "b:che_500"), 0);   // numbers make no bigrams
+  EXPECT_EQ(Count(a, "g:#ma"), 2);
+  EXPECT_EQ(Count(a, "g:#may#"), 2);
+  EXPECT_EQ(Count(a, "g:say"), 2);
+  EXPECT_EQ(Count(a, "k:tea.dryer"), 1);
+  // "máy sấy chè" is the longest match, then "máy sấy" alone names
+  // gen.dryer directly, so it is not added again as tea.dryer's broader.
+  EXPECT_EQ(Count(a, "k:gen.dryer"), 1);
+  EXPECT_EQ(Count(a, "q:kg/h"), 1);
+  ASSERT_EQ(a.quantities.size(), 1u);
+  EXPECT_DOUBLE_EQ(a.quantities[0].value, 62.5);
+  for (const Feature& f : a.features) {
+    static const char* kPrefix[] = {"s:", "a:", "b:", "g:", "k:", "q:"};
+    EXPECT_EQ(f.term.substr(0, 2), kPrefix[static_cast<int>(f.kind)]) << f.term;
+  }
+  EXPECT_TRUE(std::is_sorted(a.features.begin(), a.features.end(),
+                             [](const Feature& x, const Feature& y) { return x.term < y.term; }));
+}
+
+TEST(Analyzer, FoldedAndAccentedTextsShareFoldedFeatures) {
+  Analyzer an(nullptr);
+  Analysis with = an.Analyze("Máy sấy chè");
+  Analysis without = an.Analyze("may say che");
+  EXPECT_EQ(CountKind(without, FeatureKind::kAccented), 0);
+  EXPECT_EQ(CountKind(with, FeatureKind::kAccented), 3);
+  EXPECT_EQ(CountKind(with, FeatureKind::kConcept), 0);  // no lexicon
+  for (const Feature& f : without.features) EXPECT_EQ(Count(with, f.term), f.count) << f.term;
+}
+
+TEST(Analyzer, RunTogetherWordsShareNgrams) {
+  Analyzer an(nullptr);
+  Analysis spaced = an.Analyze("máy sấy chè");
+  Analysis glued = an.Analyze("maysaychè");
+  int shared = 0;
+  for (const Feature& f : glued.features) {
+    if (f.kind == FeatureKind::kCharNgram && Count(spaced, f.term) > 0) ++shared;
+  }
+  EXPECT_GE(shared, 4);  // "may", "say", "che", "#ma", "he#", ...
+}
+
+TEST(Analyzer, ModelCodesMatchWithAndWithoutHyphen) {
+  Analyzer an(nullptr);
+  Analysis a = an.Analyze("Điện thoại KX-TS600W");
+  Analysis b = an.Analyze("kxts600w");
+  EXPECT_EQ(Count(a, "s:kxts600w"), 1);
+  EXPECT_EQ(Count(b, "s:kxts600w"), 1);
+  EXPECT_EQ(Count(a, "s:kx"), 1);
+  EXPECT_EQ(Count(a, "s:ts600w"), 1);
+}
+
+TEST(Analyzer, OptionsTurnFeaturesOff) {
+  AnalyzerOptions o;
+  o.char_ngrams = false;
+  o.bigrams = false;
+  Analyzer an(nullptr, o);
+  Analysis a = an.Analyze("máy sấy chè");
+  EXPECT_EQ(CountKind(a, FeatureKind::kCharNgram), 0);
+  EXPECT_EQ(CountKind(a, FeatureKind::kBigram), 0);
+  EXPECT_EQ(CountKind(a, FeatureKind::kSyllable), 3);
+}
+
+TEST(Analyzer, EmptyAndPunctuationOnly) {
+  Analyzer an(nullptr);
+  EXPECT_TRUE(an.Analyze("").features.empty());
+  EXPECT_TRUE(an.Analyze(" ,.;- ").features.empty());
+  EXPECT_EQ(an.Analyze("\xFF\xFE").length, 0u);
+}
+
+}  // namespace
+}  // namespace ketnoi::indexer
