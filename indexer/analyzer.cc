@@ -13,23 +13,42 @@ namespace {
 // narrower one was named) counts half: it is evidence, but weaker.
 constexpr float kBroaderConceptCount = 0.5f;
 
-struct RawFeature {
-  std::string term;
-  FeatureKind kind;
-  float count;
-};
-
+// Collects feature terms into one byte arena and merges equal terms on the
+// fly in an open-addressing hash table (64-bit hash, then the bytes): no
+// per-term allocation until the distinct features are returned.
 class Collector {
  public:
-  explicit Collector(size_t expected) { raw_.reserve(expected); }
+  explicit Collector(size_t expected) {
+    entries_.reserve(expected);
+    arena_.reserve(expected * 8);
+    size_t cap = 64;
+    while (cap < expected * 2) cap <<= 1;
+    slots_.assign(cap, kEmpty);
+  }
 
   void Add(FeatureKind kind, std::string_view prefix, std::string_view body, float count = 1) {
-    RawFeature& f = raw_.emplace_back();
-    f.term.reserve(prefix.size() + body.size());
-    f.term.append(prefix);
-    f.term.append(body);
-    f.kind = kind;
-    f.count = count;
+    size_t offset = arena_.size();
+    arena_.append(prefix);
+    arena_.append(body);
+    std::string_view term = std::string_view(arena_).substr(offset);
+    uint64_t h = Hash(term);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      uint32_t slot = slots_[i];
+      if (slot == kEmpty) {
+        slots_[i] = static_cast<uint32_t>(entries_.size());
+        entries_.push_back(Entry{h, static_cast<uint32_t>(offset),
+                                 static_cast<uint32_t>(term.size()), kind, count});
+        if (entries_.size() * 2 > slots_.size()) Grow();
+        return;
+      }
+      Entry& e = entries_[slot];
+      if (e.hash == h && Term(e) == term) {
+        e.count += count;
+        arena_.resize(offset);  // the bytes are already stored once
+        return;
+      }
+    }
   }
 
   // Character n-grams of one folded word, '#' marking its boundaries.
@@ -54,24 +73,50 @@ class Collector {
     }
   }
 
-  // Merges equal terms, summing counts; sorted by term.
-  std::vector<Feature> Finish() {
-    std::sort(raw_.begin(), raw_.end(),
-              [](const RawFeature& a, const RawFeature& b) { return a.term < b.term; });
+  // One feature per distinct term, counts summed, in first-occurrence order.
+  std::vector<Feature> Finish() const {
     std::vector<Feature> out;
-    out.reserve(raw_.size());
-    for (RawFeature& r : raw_) {
-      if (!out.empty() && out.back().term == r.term) {
-        out.back().count += r.count;
-      } else {
-        out.push_back(Feature{std::move(r.term), r.kind, r.count});
-      }
-    }
+    out.reserve(entries_.size());
+    for (const Entry& e : entries_) out.push_back(Feature{std::string(Term(e)), e.kind, e.count});
     return out;
   }
 
  private:
-  std::vector<RawFeature> raw_;
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+
+  struct Entry {
+    uint64_t hash;
+    uint32_t offset, length;
+    FeatureKind kind;
+    float count;
+  };
+
+  void Grow() {
+    slots_.assign(slots_.size() * 2, kEmpty);
+    size_t mask = slots_.size() - 1;
+    for (uint32_t k = 0; k < entries_.size(); ++k) {
+      size_t i = entries_[k].hash & mask;
+      while (slots_[i] != kEmpty) i = (i + 1) & mask;
+      slots_[i] = k;
+    }
+  }
+
+  static uint64_t Hash(std::string_view s) {  // FNV-1a, then a final mix
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+  }
+
+  std::string_view Term(const Entry& e) const {
+    return std::string_view(arena_).substr(e.offset, e.length);
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;  // indexes into entries_, kEmpty when free
+  std::string arena_;
   std::string padded_;
   std::vector<size_t> starts_;
 };

@@ -49,7 +49,7 @@ struct ConceptHit {
 struct Analysis {
   std::string accented;  // NormalizeAccented(text)
   std::string folded;    // Fold(text)
-  std::vector<Feature> features;   // merged: one entry per distinct term
+  std::vector<Feature> features;   // merged: one entry per distinct term, first-seen order
   std::vector<ConceptHit> concepts;  // lexicon concepts found, with their broader ones
   std::vector<Quantity> quantities;  // parsed numbers with units
   size_t length = 0;  // number of syllables/words (for length normalisation)

@@ -14,6 +14,25 @@ namespace {
 
 constexpr int kMaxTermSyllables = 12;
 
+// Keys of the term table: a hash chained over the folded syllables, so a
+// text is looked up one syllable at a time without building strings.
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+uint64_t ChainHash(uint64_t prev, std::string_view syllable) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : syllable) h = (h ^ c) * 1099511628211ull;
+  return Mix(prev * 0x9E3779B97F4A7C15ull + h);
+}
+
+struct IdentityHash {
+  size_t operator()(uint64_t h) const { return static_cast<size_t>(h); }
+};
+
 std::vector<std::string> Split(std::string_view s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -52,33 +71,36 @@ struct Lexicon::Impl {
     std::vector<std::string> accented;
   };
   // A folded syllable sequence ("may say che"): the terms written that way,
-  // and whether longer terms start with it.
+  // and whether longer terms start with it. `folded` (set when `terms` is
+  // not empty) verifies a hash match.
   struct Node {
     bool prefix = false;
+    std::vector<std::string> folded;
     std::vector<Term> terms;
   };
 
   LexiconOptions options;
   std::vector<Concept> concepts;
   std::unordered_map<std::string, uint32_t> by_id;
-  std::unordered_map<std::string, Node> nodes;
+  std::unordered_map<uint64_t, Node, IdentityHash> nodes;
   size_t max_len = 1;
 
   void AddTerm(uint32_t concept_index, std::string_view text) {
     std::string accented = NormalizeAccented(text);
     Tokens toks = Tokenize(accented);
     if (toks.tokens.empty() || toks.tokens.size() > kMaxTermSyllables) return;
-    std::string key;
+    uint64_t key = 0;
     Term term{concept_index, {}};
+    std::vector<std::string> folded;
     for (size_t i = 0; i < toks.tokens.size(); ++i) {
-      if (i > 0) {
-        nodes[key].prefix = true;
-        key.push_back(' ');
-      }
-      key += toks.tokens[i].folded;
+      if (i > 0) nodes[key].prefix = true;
+      key = ChainHash(key, toks.tokens[i].folded);
+      folded.push_back(toks.tokens[i].folded);
       term.accented.emplace_back(toks.tokens[i].accented);
     }
     Node& node = nodes[key];
+    if (node.folded.empty()) node.folded = folded;
+    if (node.folded != folded) return;  // a 64-bit hash collision: drop the term
     for (const Term& t : node.terms) {
       if (t.concept_index == concept_index && t.accented == term.accented) return;
     }
@@ -202,22 +224,23 @@ std::vector<ConceptHit> Lexicon::MatchTokens(const std::vector<std::string_view>
                                              bool expand_broader) const {
   const Impl& im = *impl_;
   std::vector<ConceptHit> hits;
-  std::string key;
   std::vector<std::pair<size_t, const Impl::Node*>> found;  // (length, node)
   std::vector<std::pair<uint32_t, bool>> span_hits;         // (concept, accented)
   size_t n = folded.size();
   for (size_t i = 0; i < n;) {
     found.clear();
-    key.assign(folded[i]);
+    uint64_t key = 0;
     for (size_t len = 1; len <= im.max_len && i + len <= n; ++len) {
-      if (len > 1) {
-        key.push_back(' ');
-        key.append(folded[i + len - 1]);
-      }
+      key = ChainHash(key, folded[i + len - 1]);
       auto it = im.nodes.find(key);
       if (it == im.nodes.end()) break;
-      if (!it->second.terms.empty()) found.emplace_back(len, &it->second);
-      if (!it->second.prefix) break;
+      const Impl::Node& node = it->second;
+      if (!node.terms.empty() &&
+          std::equal(node.folded.begin(), node.folded.end(), folded.begin() + i,
+                     [](const std::string& a, std::string_view b) { return a == b; })) {
+        found.emplace_back(len, &node);
+      }
+      if (!node.prefix) break;
     }
     size_t matched_len = 0;
     for (auto f = found.rbegin(); f != found.rend() && matched_len == 0; ++f) {
