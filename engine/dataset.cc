@@ -1,5 +1,6 @@
 #include "engine/dataset.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -51,11 +52,19 @@ class Importer {
   Status Run(const std::string& dir);
 
  private:
+  // Errors of the file being read, reported in line order by FlushErrors
+  // (reading finds some before processing finds others).
   void Error(const std::string& file, int line, const std::string& message) {
     ++report_->bad_lines;
-    if (report_->errors.size() < options_.max_errors_kept) {
-      report_->errors.push_back(file + ":" + std::to_string(line) + ": " + message);
+    pending_.emplace_back(line, file + ":" + std::to_string(line) + ": " + message);
+  }
+  void FlushErrors() {
+    std::stable_sort(pending_.begin(), pending_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [line, message] : pending_) {
+      if (report_->errors.size() < options_.max_errors_kept) report_->errors.push_back(std::move(message));
     }
+    pending_.clear();
   }
   void ReadJsonl(const std::string& name, std::string_view text, std::vector<RawRecord>* out);
   void ReadCsv(const std::string& name, std::string_view text, std::vector<RawRecord>* out);
@@ -77,6 +86,7 @@ class Importer {
   std::unordered_map<std::string, std::pair<EntityKind, std::string>> ids_;
   // Need ids of the good facilities of this import -> facility id.
   std::unordered_map<std::string, std::string> need_owner_;
+  std::vector<std::pair<int, std::string>> pending_;
 };
 
 void Importer::ReadJsonl(const std::string& name, std::string_view text,
@@ -303,6 +313,7 @@ Status Importer::Run(const std::string& dir) {
       if (Status s = Process(in.kind, r); !s.ok()) Error(r.file, r.line, s.message());
       Progress(r.bytes);
     }
+    FlushErrors();
   }
   if (options_.progress) options_.progress(total_bytes_, total_bytes_);
   auto finish = [&] {
