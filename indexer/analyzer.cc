@@ -165,7 +165,7 @@ Analysis Analyzer::Analyze(std::string_view text) const {
       c.Add(FeatureKind::kConcept, "k:", h.concept_id, h.broader ? kBroaderConceptCount : 1.0f);
     }
   }
-  a.quantities = ParseQuantities(a.accented);
+  a.quantities = ParseNormalizedQuantities(a.accented);
   for (const Quantity& q : a.quantities) c.Add(FeatureKind::kUnit, "q:", q.unit);
   a.features = c.Finish();
   return a;

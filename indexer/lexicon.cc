@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unordered_set>
 
 #include "indexer/normalize.h"
 #include "indexer/tokenize.h"
@@ -82,7 +81,34 @@ struct Lexicon::Impl {
   LexiconOptions options;
   std::vector<Concept> concepts;
   std::unordered_map<std::string, uint32_t> by_id;
-  std::unordered_map<uint64_t, Node, IdentityHash> nodes;
+  std::unordered_map<uint64_t, Node, IdentityHash> nodes;  // while loading
+  // After loading: the nodes in a flat open-addressing table (one probe,
+  // usually one cache line, per syllable looked up).
+  struct Slot {
+    uint64_t hash = 0;
+    const Node* node = nullptr;
+  };
+  std::vector<Slot> table;
+
+  void BuildTable() {
+    size_t cap = 16;
+    while (cap < nodes.size() * 2) cap <<= 1;
+    table.assign(cap, Slot{});
+    for (const auto& [hash, node] : nodes) {
+      size_t i = hash & (cap - 1);
+      while (table[i].node != nullptr) i = (i + 1) & (cap - 1);
+      table[i] = Slot{hash, &node};
+    }
+  }
+
+  const Node* FindNode(uint64_t hash) const {
+    size_t mask = table.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      if (table[i].node == nullptr) return nullptr;
+      if (table[i].hash == hash) return table[i].node;
+    }
+  }
+  std::vector<std::vector<uint32_t>> broader;  // per concept, its broader concepts' indexes
   size_t max_len = 1;
 
   void AddTerm(uint32_t concept_index, std::string_view text) {
@@ -199,10 +225,13 @@ StatusOr<std::unique_ptr<Lexicon>> Lexicon::FromFiles(
                                "' is not defined in any lexicon file");
       }
     }
+    std::vector<uint32_t>& up = impl->broader.emplace_back();
+    for (const std::string& b : c.broader) up.push_back(impl->by_id.at(b));
     if (!c.vi.empty()) impl->AddTerm(ci, c.vi);
     if (!c.en.empty()) impl->AddTerm(ci, c.en);
     for (const std::string& v : c.variants) impl->AddTerm(ci, v);
   }
+  impl->BuildTable();
   return std::unique_ptr<Lexicon>(new Lexicon(std::move(impl)));
 }
 
@@ -223,18 +252,22 @@ std::vector<ConceptHit> Lexicon::MatchTokens(const std::vector<std::string_view>
                                              const std::vector<std::string_view>& accented,
                                              bool expand_broader) const {
   const Impl& im = *impl_;
-  std::vector<ConceptHit> hits;
+  struct Hit {
+    uint32_t concept_index;
+    uint32_t begin, length;  // token span
+    bool accented, broader;
+  };
+  std::vector<Hit> hits;
   std::vector<std::pair<size_t, const Impl::Node*>> found;  // (length, node)
-  std::vector<std::pair<uint32_t, bool>> span_hits;         // (concept, accented)
-  size_t n = folded.size();
+  size_t n = std::min(folded.size(), accented.size());
   for (size_t i = 0; i < n;) {
     found.clear();
     uint64_t key = 0;
     for (size_t len = 1; len <= im.max_len && i + len <= n; ++len) {
       key = ChainHash(key, folded[i + len - 1]);
-      auto it = im.nodes.find(key);
-      if (it == im.nodes.end()) break;
-      const Impl::Node& node = it->second;
+      const Impl::Node* found_node = im.FindNode(key);
+      if (found_node == nullptr) break;
+      const Impl::Node& node = *found_node;
       if (!node.terms.empty() &&
           std::equal(node.folded.begin(), node.folded.end(), folded.begin() + i,
                      [](const std::string& a, std::string_view b) { return a == b; })) {
@@ -247,62 +280,78 @@ std::vector<ConceptHit> Lexicon::MatchTokens(const std::vector<std::string_view>
       size_t len = f->first;
       bool text_accented = false;
       for (size_t j = 0; j < len; ++j) text_accented |= accented[i + j] != folded[i + j];
-      span_hits.clear();
+      size_t first_hit = hits.size();
       for (const Impl::Term& term : f->second->terms) {
         // A syllable with diacritics on both sides must agree ("lụa" is not
         // "lúa"); a side without diacritics matches any.
         bool compatible = true, exact = true;
         for (size_t j = 0; j < len && compatible; ++j) {
+          if (accented[i + j] == term.accented[j]) continue;
+          exact = false;
           bool text_marked = accented[i + j] != folded[i + j];
           bool term_marked = term.accented[j] != folded[i + j];
-          if (accented[i + j] != term.accented[j]) {
-            exact = false;
-            if (text_marked && term_marked) compatible = false;
-          }
+          if (text_marked && term_marked) compatible = false;
         }
         if (!compatible) continue;
         bool acc = exact && text_accented;
-        auto same = std::find_if(span_hits.begin(), span_hits.end(),
-                                 [&](const auto& h) { return h.first == term.concept_index; });
-        if (same == span_hits.end()) span_hits.emplace_back(term.concept_index, acc);
-        else same->second |= acc;
+        auto same = std::find_if(hits.begin() + first_hit, hits.end(), [&](const Hit& h) {
+          return h.concept_index == term.concept_index;
+        });
+        if (same == hits.end()) {
+          hits.push_back(Hit{term.concept_index, static_cast<uint32_t>(i),
+                             static_cast<uint32_t>(len), acc, false});
+        } else {
+          same->accented |= acc;
+        }
       }
-      if (span_hits.empty()) continue;
+      if (hits.size() == first_hit) continue;
       matched_len = len;
-      bool any_accented = std::any_of(span_hits.begin(), span_hits.end(),
-                                      [](const auto& h) { return h.second; });
-      std::string span;
-      for (size_t j = 0; j < len; ++j) {
-        if (j) span.push_back(' ');
-        span.append(accented[i + j]);
-      }
-      for (const auto& [ci, acc] : span_hits) {
-        if (any_accented && !acc) continue;  // prefer what the diacritics say
-        hits.push_back(ConceptHit{im.concepts[ci].id, span, acc, false});
+      // Prefer what the diacritics say: when some concept matched exactly
+      // with accents, drop those that matched only through the folded form.
+      bool any_accented = std::any_of(hits.begin() + first_hit, hits.end(),
+                                      [](const Hit& h) { return h.accented; });
+      if (any_accented) {
+        hits.erase(std::remove_if(hits.begin() + first_hit, hits.end(),
+                                  [](const Hit& h) { return !h.accented; }),
+                   hits.end());
       }
     }
     i += matched_len ? matched_len : 1;
   }
-  if (!expand_broader || hits.empty()) return hits;
-  std::unordered_set<std::string_view> seen;
-  for (const ConceptHit& h : hits) seen.insert(im.concepts[im.by_id.at(h.concept_id)].id);
-  size_t direct = hits.size();
-  for (size_t h = 0; h < direct; ++h) {
-    std::vector<uint32_t> level{im.by_id.at(hits[h].concept_id)};
-    for (int depth = 0; depth < im.options.max_broader_depth && !level.empty(); ++depth) {
-      std::vector<uint32_t> next;
-      for (uint32_t ci : level) {
-        for (const std::string& b : im.concepts[ci].broader) {
-          uint32_t bi = im.by_id.at(b);
-          if (!seen.insert(im.concepts[bi].id).second) continue;
-          hits.push_back(ConceptHit{im.concepts[bi].id, hits[h].matched, false, true});
-          next.push_back(bi);
+  if (expand_broader && !hits.empty()) {
+    std::vector<uint32_t> seen;
+    for (const Hit& h : hits) seen.push_back(h.concept_index);
+    size_t direct = hits.size();
+    std::vector<uint32_t> level, next;
+    for (size_t h = 0; h < direct; ++h) {
+      level.assign(1, hits[h].concept_index);
+      for (int depth = 0; depth < im.options.max_broader_depth && !level.empty(); ++depth) {
+        next.clear();
+        for (uint32_t ci : level) {
+          for (uint32_t bi : im.broader[ci]) {
+            if (std::find(seen.begin(), seen.end(), bi) != seen.end()) continue;
+            seen.push_back(bi);
+            hits.push_back(Hit{bi, hits[h].begin, hits[h].length, false, true});
+            next.push_back(bi);
+          }
         }
+        level.swap(next);
       }
-      level = std::move(next);
     }
   }
-  return hits;
+  std::vector<ConceptHit> out;
+  out.reserve(hits.size());
+  for (const Hit& h : hits) {
+    ConceptHit& c = out.emplace_back();
+    c.concept_id = im.concepts[h.concept_index].id;
+    for (uint32_t j = 0; j < h.length; ++j) {
+      if (j) c.matched.push_back(' ');
+      c.matched.append(accented[h.begin + j]);
+    }
+    c.accented = h.accented;
+    c.broader = h.broader;
+  }
+  return out;
 }
 
 const Concept* Lexicon::Find(std::string_view id) const {

@@ -323,6 +323,29 @@ void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
+void AppendFoldedNormalized(std::string_view text, std::string* out) {
+  const Tables& t = T();
+  size_t pos = 0;
+  while (pos < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[pos]);
+    if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+      ++pos;
+      continue;
+    }
+    char32_t cp = DecodeUtf8(text, &pos);
+    if (cp < kTableSize && t.info[cp].kind == CharInfo::kLetter) {
+      out->push_back(t.info[cp].base);
+    } else if (cp < kTableSize && t.info[cp].kind == CharInfo::kMark) {
+      continue;
+    } else if (cp == 0xFFFD || (cp < kTableSize && t.info[cp].kind == CharInfo::kInert)) {
+      AppendUtf8(cp, out);
+    } else {
+      AppendFoldedUnknown(cp, out);
+    }
+  }
+}
+
 bool IsWordCodePoint(char32_t cp) {
   if (cp < 0x80) {
     return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');

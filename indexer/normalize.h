@@ -37,6 +37,10 @@ std::string Fold(std::string_view text);
 // REQUIRES: accented and folded non-null; they are overwritten.
 void Normalize(std::string_view text, std::string* accented, std::string* folded);
 
+// Appends the folded form of text that is already NormalizeAccented output
+// (a table lookup per character: much cheaper than Fold on raw text).
+void AppendFoldedNormalized(std::string_view accented, std::string* out);
+
 // True when the code point is a letter or digit as the tokenizer sees it
 // (ASCII letters and digits, Vietnamese letters, other scripts' letters).
 bool IsWordCodePoint(char32_t cp);

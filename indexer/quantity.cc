@@ -121,6 +121,13 @@ const std::unordered_map<std::string, PeriodDef>& Periods() {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// Fold of a normalised unit word.
+std::string FoldWord(std::string_view s) {
+  std::string out;
+  AppendFoldedNormalized(s, &out);
+  return out;
+}
+
 // A unit word at `pos`: word code points plus '²' '³'. Returns its end.
 size_t WordEnd(std::string_view s, size_t pos) {
   while (pos < s.size()) {
@@ -147,7 +154,7 @@ bool ReadUnit(std::string_view s, size_t pos, size_t* end, const UnitDef** def) 
   if (e1 + 1 < s.size() && s[e1] == ' ') {
     size_t e2 = WordEnd(s, e1 + 1);
     if (e2 > e1 + 1) {
-      auto it = units.find(Fold(s.substr(pos, e2 - pos)));
+      auto it = units.find(FoldWord(s.substr(pos, e2 - pos)));
       if (it != units.end()) {
         *end = e2;
         *def = &it->second;
@@ -155,7 +162,7 @@ bool ReadUnit(std::string_view s, size_t pos, size_t* end, const UnitDef** def) 
       }
     }
   }
-  auto it = units.find(Fold(s.substr(pos, e1 - pos)));
+  auto it = units.find(FoldWord(s.substr(pos, e1 - pos)));
   if (it == units.end()) return false;
   *end = e1;
   *def = &it->second;
@@ -169,7 +176,7 @@ bool ReadPeriod(std::string_view s, size_t pos, size_t* end, const PeriodDef** d
     p = SkipSpaces(s, p + 1, 1);
   } else {
     size_t w = WordEnd(s, p);
-    std::string word = Fold(s.substr(p, w - p));
+    std::string word = FoldWord(s.substr(p, w - p));
     if (p == pos || !(word == "moi" || word == "mot" || word == "per" || word == "a")) return false;
     p = SkipSpaces(s, w, 1);
   }
@@ -177,7 +184,7 @@ bool ReadPeriod(std::string_view s, size_t pos, size_t* end, const PeriodDef** d
   p = SkipSpaces(s, p, 1);
   size_t w = WordEnd(s, p);
   if (w == p) return false;
-  auto it = Periods().find(Fold(s.substr(p, w - p)));
+  auto it = Periods().find(FoldWord(s.substr(p, w - p)));
   if (it == Periods().end()) return false;
   *end = w;
   *def = &it->second;
@@ -229,7 +236,20 @@ bool ParseAt(std::string_view s, size_t start, bool dollar, size_t span_begin, Q
   }
   size_t pend;
   const PeriodDef* period = nullptr;
-  if (ReadPeriod(s, end, &pend, &period)) {
+  bool has_period = ReadPeriod(s, end, &pend, &period);
+  // "300 kg chè tươi/giờ": up to three words (no digits) between the unit
+  // and a "/period".
+  for (size_t k = 0, p2 = end; !has_period && k < 3 && q->dimension != Dimension::kMoney; ++k) {
+    p2 = SkipSpaces(s, p2, 1);
+    size_t w = WordEnd(s, p2);
+    if (w == p2) break;
+    bool digits = false;
+    for (size_t x = p2; x < w; ++x) digits |= IsDigit(s[x]);
+    if (digits) break;
+    p2 = w;
+    if (p2 < s.size() && s[p2] == '/') has_period = ReadPeriod(s, p2, &pend, &period);
+  }
+  if (has_period) {
     end = pend;
     q->period = period->name;
     switch (q->dimension) {
@@ -252,6 +272,45 @@ bool ParseAt(std::string_view s, size_t start, bool dollar, size_t span_begin, Q
     }
   }
   q->text = std::string(s.substr(span_begin, end - span_begin));
+  *end_out = end;
+  return true;
+}
+
+// "300-500 kg", "300 - 500 kg", "2 đến 3 tấn", "2 to 3 tons": both ends
+// become quantities in the unit written after the second number.
+bool ParseRange(std::string_view s, size_t start, bool dollar, size_t span_begin,
+                std::vector<Quantity>* out, size_t* end_out) {
+  size_t p = start;
+  while (p < s.size() && (IsDigit(s[p]) || s[p] == '.' || s[p] == ',')) ++p;
+  double low;
+  if (!ParseNumber(s.substr(start, p - start), &low)) return false;
+  size_t q = SkipSpaces(s, p, 1);
+  if (s.substr(q, 1) == "-") {
+    q += 1;
+  } else if (s.substr(q, 3) == "\xE2\x80\x93") {  // en dash
+    q += 3;
+  } else {
+    size_t w = WordEnd(s, q);
+    std::string word = FoldWord(s.substr(q, w - q));
+    if (q == p || !(word == "den" || word == "toi" || word == "to")) return false;
+    q = w;
+  }
+  q = SkipSpaces(s, q, 1);
+  if (q >= s.size() || !IsDigit(s[q])) return false;
+  Quantity high;
+  size_t end;
+  if (!ParseAt(s, q, dollar, q, &high, &end)) return false;
+  size_t hp = q;
+  while (hp < s.size() && (IsDigit(s[hp]) || s[hp] == '.' || s[hp] == ',')) ++hp;
+  double high_number;
+  if (!ParseNumber(s.substr(q, hp - q), &high_number) || high_number == 0) return false;
+  Quantity lowq = high;
+  lowq.value = high.value * low / high_number;
+  lowq.written_value = high.written_value * low / high_number;
+  lowq.text = std::string(s.substr(span_begin, end - span_begin));
+  high.text = lowq.text;
+  out->push_back(std::move(lowq));
+  out->push_back(std::move(high));
   *end_out = end;
   return true;
 }
@@ -324,7 +383,10 @@ bool ParseNumber(std::string_view s, double* out) {
 }
 
 std::vector<Quantity> ParseQuantities(std::string_view raw) {
-  std::string s = NormalizeAccented(raw);
+  return ParseNormalizedQuantities(NormalizeAccented(raw));
+}
+
+std::vector<Quantity> ParseNormalizedQuantities(std::string_view s) {
   std::vector<Quantity> out;
   size_t pos = 0;
   while (pos < s.size()) {
@@ -345,6 +407,10 @@ std::vector<Quantity> ParseQuantities(std::string_view raw) {
     size_t end;
     if (!glued && ParseAt(s, start, dollar, pos, &q, &end)) {
       out.push_back(std::move(q));
+      pos = end;
+      continue;
+    }
+    if (!glued && ParseRange(s, start, dollar, pos, &out, &end)) {
       pos = end;
       continue;
     }

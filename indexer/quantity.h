@@ -42,6 +42,9 @@ struct Quantity {
 // normalised. Bare numbers (no unit) are not quantities.
 std::vector<Quantity> ParseQuantities(std::string_view text);
 
+// Same, for text that is already NormalizeAccented output (skips that step).
+std::vector<Quantity> ParseNormalizedQuantities(std::string_view accented);
+
 // Stable name of a dimension ("mass", "mass_rate", "money", ...).
 const char* DimensionName(Dimension d);
 

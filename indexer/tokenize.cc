@@ -46,7 +46,7 @@ void AppendFolded(std::string_view accented, std::string* out) {
   if (ascii) {
     out->append(accented);
   } else {
-    out->append(Fold(accented));
+    AppendFoldedNormalized(accented, out);
   }
 }
 

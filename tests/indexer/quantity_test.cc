@@ -122,6 +122,23 @@ TEST(ParseQuantities, NotQuantities) {
   EXPECT_TRUE(ParseQuantities("máy số 5 và 6").empty());
 }
 
+TEST(ParseQuantities, RangesAndWordsBeforeThePeriod) {
+  std::vector<Quantity> qs = ParseQuantities("máy sấy chè băng tải 300-500 kg chè tươi/giờ");
+  ASSERT_EQ(qs.size(), 2u);
+  EXPECT_EQ(qs[0].unit, "kg/h");
+  EXPECT_DOUBLE_EQ(qs[0].value, 300);
+  EXPECT_DOUBLE_EQ(qs[1].value, 500);
+  EXPECT_EQ(qs[1].text, "300-500 kg chè tươi/giờ");
+  qs = ParseQuantities("từ 2 đến 3 tấn/ngày");
+  ASSERT_EQ(qs.size(), 2u);
+  EXPECT_DOUBLE_EQ(qs[0].value, 250);
+  EXPECT_DOUBLE_EQ(qs[1].value, 375);
+  qs = ParseQuantities("100 - 200 triệu");
+  ASSERT_EQ(qs.size(), 2u);
+  EXPECT_DOUBLE_EQ(qs[0].value, 100e6);
+  EXPECT_DOUBLE_EQ(qs[1].value, 200e6);
+}
+
 TEST(ParseQuantities, SeveralInOrder) {
   std::vector<Quantity> qs =
       ParseQuantities("Lò hơi 2 tấn/giờ, công suất 15 kW, giá 1,2 tỷ đồng.");
