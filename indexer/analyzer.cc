@@ -1,6 +1,7 @@
 #include "indexer/analyzer.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "indexer/lexicon.h"
 #include "indexer/normalize.h"
@@ -26,27 +27,30 @@ class Collector {
     slots_.assign(cap, kEmpty);
   }
 
+  // Adds `count` occurrences of the term prefix + body. The bytes are
+  // copied into the arena only the first time a term is seen.
   void Add(FeatureKind kind, std::string_view prefix, std::string_view body, float count = 1) {
-    size_t offset = arena_.size();
-    arena_.append(prefix);
-    arena_.append(body);
-    std::string_view term = std::string_view(arena_).substr(offset);
-    uint64_t h = Hash(term);
+    uint64_t h = Hash(prefix, body);
     size_t mask = slots_.size() - 1;
+    size_t len = prefix.size() + body.size();
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       uint32_t slot = slots_[i];
       if (slot == kEmpty) {
         slots_[i] = static_cast<uint32_t>(entries_.size());
-        entries_.push_back(Entry{h, static_cast<uint32_t>(offset),
-                                 static_cast<uint32_t>(term.size()), kind, count});
+        entries_.push_back(Entry{h, static_cast<uint32_t>(arena_.size()),
+                                 static_cast<uint32_t>(len), kind, count});
+        arena_.append(prefix);
+        arena_.append(body);
         if (entries_.size() * 2 > slots_.size()) Grow();
         return;
       }
       Entry& e = entries_[slot];
-      if (e.hash == h && Term(e) == term) {
-        e.count += count;
-        arena_.resize(offset);  // the bytes are already stored once
-        return;
+      if (e.hash == h && e.length == len) {
+        std::string_view t = Term(e);
+        if (t.substr(0, prefix.size()) == prefix && t.substr(prefix.size()) == body) {
+          e.count += count;
+          return;
+        }
       }
     }
   }
@@ -57,18 +61,27 @@ class Collector {
     padded_.push_back('#');
     padded_.append(word);
     padded_.push_back('#');
-    // Code point starts (a folded word is ASCII unless another script).
+    std::string_view p(padded_);
+    bool ascii = std::all_of(word.begin(), word.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) {
+      for (size_t n = static_cast<size_t>(nmin); n <= static_cast<size_t>(nmax); ++n) {
+        if (n > p.size()) break;
+        for (size_t s = 0; s + n <= p.size(); ++s) Add(FeatureKind::kCharNgram, "g:", p.substr(s, n));
+      }
+      return;
+    }
+    // Another script: n-grams of code points.
     starts_.clear();
-    for (size_t i = 0; i < padded_.size(); ++i) {
-      if ((static_cast<unsigned char>(padded_[i]) & 0xC0) != 0x80) starts_.push_back(i);
+    for (size_t i = 0; i < p.size(); ++i) {
+      if ((static_cast<unsigned char>(p[i]) & 0xC0) != 0x80) starts_.push_back(i);
     }
     size_t cps = starts_.size();
-    starts_.push_back(padded_.size());
+    starts_.push_back(p.size());
     for (size_t n = static_cast<size_t>(nmin); n <= static_cast<size_t>(nmax); ++n) {
       if (n > cps) break;
       for (size_t s = 0; s + n <= cps; ++s) {
-        Add(FeatureKind::kCharNgram, "g:",
-            std::string_view(padded_).substr(starts_[s], starts_[s + n] - starts_[s]));
+        Add(FeatureKind::kCharNgram, "g:", p.substr(starts_[s], starts_[s + n] - starts_[s]));
       }
     }
   }
@@ -101,9 +114,26 @@ class Collector {
     }
   }
 
-  static uint64_t Hash(std::string_view s) {  // FNV-1a, then a final mix
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  // 8 bytes at a time (terms are short: one or two words at most).
+  static uint64_t Hash(std::string_view prefix, std::string_view body) {
+    constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+    uint64_t h = (body.size() + 0x100 * prefix.size()) * kMul;
+    for (unsigned char c : prefix) h = (h ^ c) * 0x100000001B3ull;
+    const char* p = body.data();
+    size_t n = body.size();
+    while (n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = (h ^ w) * kMul;
+      h ^= h >> 29;
+      p += 8;
+      n -= 8;
+    }
+    if (n > 0) {
+      uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = (h ^ w) * kMul;
+    }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;

@@ -84,32 +84,45 @@ struct Lexicon::Impl {
   std::unordered_map<uint64_t, Node, IdentityHash> nodes;  // while loading
   // After loading: the nodes in a flat open-addressing table (one probe,
   // usually one cache line, per syllable looked up).
+  std::vector<std::vector<uint32_t>> broader;  // per concept, its broader concepts' indexes
+  size_t max_len = 1;
+
   struct Slot {
     uint64_t hash = 0;
-    const Node* node = nullptr;
+    const Node* node = nullptr;  // null: free slot
   };
   std::vector<Slot> table;
+  // Hash bits of every node that has longer terms after it, and of every
+  // node with terms: two small bitmaps that answer most lookups without
+  // touching the table.
+  std::vector<uint64_t> prefix_bits, term_bits;
+  static constexpr size_t kBits = 1 << 16;
 
   void BuildTable() {
     size_t cap = 16;
     while (cap < nodes.size() * 2) cap <<= 1;
     table.assign(cap, Slot{});
+    prefix_bits.assign(kBits / 64, 0);
+    term_bits.assign(kBits / 64, 0);
     for (const auto& [hash, node] : nodes) {
       size_t i = hash & (cap - 1);
       while (table[i].node != nullptr) i = (i + 1) & (cap - 1);
       table[i] = Slot{hash, &node};
+      size_t b = (hash >> 40) & (kBits - 1);
+      if (node.prefix) prefix_bits[b / 64] |= 1ull << (b % 64);
+      if (!node.terms.empty()) term_bits[b / 64] |= 1ull << (b % 64);
     }
   }
 
   const Node* FindNode(uint64_t hash) const {
+    size_t b = (hash >> 40) & (kBits - 1);
+    if (!(((prefix_bits[b / 64] | term_bits[b / 64]) >> (b % 64)) & 1)) return nullptr;
     size_t mask = table.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       if (table[i].node == nullptr) return nullptr;
       if (table[i].hash == hash) return table[i].node;
     }
   }
-  std::vector<std::vector<uint32_t>> broader;  // per concept, its broader concepts' indexes
-  size_t max_len = 1;
 
   void AddTerm(uint32_t concept_index, std::string_view text) {
     std::string accented = NormalizeAccented(text);

@@ -167,6 +167,16 @@ void PlaceTone(std::vector<Letter>& w) {
 // Appends the word in both forms and clears it.
 void FlushWord(std::vector<Letter>& w, std::string* accented, std::string* folded) {
   if (w.empty()) return;
+  bool marked = false;
+  for (const Letter& l : w) marked |= (l.shape | l.tone) != 0;
+  if (!marked) {  // plain ASCII word: the common case of folded or English text
+    for (const Letter& l : w) {
+      accented->push_back(l.base);
+      folded->push_back(l.base);
+    }
+    w.clear();
+    return;
+  }
   PlaceTone(w);
   const Tables& t = T();
   for (const Letter& l : w) {
