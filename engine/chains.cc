@@ -98,10 +98,11 @@ Status ParseStage(const json& j, const std::string& chain_id, const std::string&
   if (!(s = GetBilingualLists(j, "outputs", where, &st->outputs_vi, &st->outputs_en)).ok()) return s;
   if (!(s = GetStrings(j, "equipment", where, &st->equipment)).ok()) return s;
   if (!(s = GetStrings(j, "expertise", where, &st->expertise)).ok()) return s;
+  if (!(s = GetStrings(j, "concepts", where, &st->concepts)).ok()) return s;
   if (!(s = GetBilingualLists(j, "keywords", where, &st->keywords_vi, &st->keywords_en)).ok()) {
     return s;
   }
-  for (const auto* list : {&st->equipment, &st->expertise}) {
+  for (const auto* list : {&st->equipment, &st->expertise, &st->concepts}) {
     for (const std::string& c : *list) {
       if (!IsConceptId(c)) {
         return InvalidArgument(where + ": '" + c + "' is not a lexicon concept id (like tea.dryer)");
@@ -269,6 +270,7 @@ std::vector<std::string> ChainCatalog::ConceptIds() const {
   for (const ChainStage* st : stages_) {
     ids.insert(st->equipment.begin(), st->equipment.end());
     ids.insert(st->expertise.begin(), st->expertise.end());
+    ids.insert(st->concepts.begin(), st->concepts.end());
   }
   return {ids.begin(), ids.end()};
 }

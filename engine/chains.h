@@ -31,6 +31,7 @@ struct ChainStage {
   std::vector<std::string> outputs_vi, outputs_en;
   std::vector<std::string> equipment;  // lexicon concept ids ("tea.dryer")
   std::vector<std::string> expertise;  // lexicon concept ids ("cert.haccp")
+  std::vector<std::string> concepts;   // other concept ids (processes, products)
   std::vector<std::string> keywords_vi, keywords_en;
 };
 

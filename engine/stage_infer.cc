@@ -108,6 +108,7 @@ StageInferer::StageInferer(const ChainCatalog* catalog, StageInferOptions option
     };
     add_concepts(st.equipment, PhraseKind::kEquipment);
     add_concepts(st.expertise, PhraseKind::kExpertise);
+    add_concepts(st.concepts, PhraseKind::kKeyword);
   }
   for (const Chain& c : catalog_->chains()) {
     std::vector<std::string> words;
