@@ -129,9 +129,9 @@ class Collector {
       p += 8;
       n -= 8;
     }
-    if (n > 0) {
+    if (n > 0) {  // a byte loop: a variable-size memcpy would be a library call
       uint64_t w = 0;
-      std::memcpy(&w, p, n);
+      for (size_t k = 0; k < n; ++k) w |= uint64_t{static_cast<unsigned char>(p[k])} << (8 * k);
       h = (h ^ w) * kMul;
     }
     h ^= h >> 33;

@@ -90,6 +90,8 @@ struct Lexicon::Impl {
   struct Slot {
     uint64_t hash = 0;
     const Node* node = nullptr;  // null: free slot
+    bool prefix = false;         // copies of the node's flags, so a lookup
+    bool has_terms = false;      // touches the node only when it has terms
   };
   std::vector<Slot> table;
   // Hash bits of every node that has longer terms after it, and of every
@@ -107,22 +109,23 @@ struct Lexicon::Impl {
     for (const auto& [hash, node] : nodes) {
       size_t i = hash & (cap - 1);
       while (table[i].node != nullptr) i = (i + 1) & (cap - 1);
-      table[i] = Slot{hash, &node};
+      table[i] = Slot{hash, &node, node.prefix, !node.terms.empty()};
       size_t b = (hash >> 40) & (kBits - 1);
       if (node.prefix) prefix_bits[b / 64] |= 1ull << (b % 64);
       if (!node.terms.empty()) term_bits[b / 64] |= 1ull << (b % 64);
     }
   }
 
-  const Node* FindNode(uint64_t hash) const {
+  const Slot* FindSlot(uint64_t hash) const {
     size_t b = (hash >> 40) & (kBits - 1);
     if (!(((prefix_bits[b / 64] | term_bits[b / 64]) >> (b % 64)) & 1)) return nullptr;
     size_t mask = table.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       if (table[i].node == nullptr) return nullptr;
-      if (table[i].hash == hash) return table[i].node;
+      if (table[i].hash == hash) return &table[i];
     }
   }
+
 
   void AddTerm(uint32_t concept_index, std::string_view text) {
     std::string accented = NormalizeAccented(text);
@@ -278,15 +281,14 @@ std::vector<ConceptHit> Lexicon::MatchTokens(const std::vector<std::string_view>
     uint64_t key = 0;
     for (size_t len = 1; len <= im.max_len && i + len <= n; ++len) {
       key = ChainHash(key, folded[i + len - 1]);
-      const Impl::Node* found_node = im.FindNode(key);
-      if (found_node == nullptr) break;
-      const Impl::Node& node = *found_node;
-      if (!node.terms.empty() &&
-          std::equal(node.folded.begin(), node.folded.end(), folded.begin() + i,
+      const Impl::Slot* slot = im.FindSlot(key);
+      if (slot == nullptr) break;
+      if (slot->has_terms &&
+          std::equal(slot->node->folded.begin(), slot->node->folded.end(), folded.begin() + i,
                      [](const std::string& a, std::string_view b) { return a == b; })) {
-        found.emplace_back(len, &node);
+        found.emplace_back(len, slot->node);
       }
-      if (!node.prefix) break;
+      if (!slot->prefix) break;
     }
     size_t matched_len = 0;
     for (auto f = found.rbegin(); f != found.rend() && matched_len == 0; ++f) {
