@@ -187,7 +187,8 @@ StatusOr<std::unique_ptr<LsaEmbedder>> LsaEmbedder::Train(
     const int rank = std::min({dim, q_rank, l});
     std::vector<float> u(static_cast<size_t>(l) * dim, 0.0f);
     for (int j = 0; j < rank; ++j) {
-      if (!(values[j] > values[0] * 1e-12) || values[j] <= 0) break;
+      // Directions below 1e-3 of the top singular value are numerical noise.
+      if (!(values[j] > values[0] * 1e-6) || values[j] <= 0) break;
       double s = std::sqrt(values[j]);
       model->singular.push_back(static_cast<float>(s));
       double scale = std::pow(s, options.singular_exponent) / s;

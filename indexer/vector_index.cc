@@ -110,6 +110,7 @@ Status VectorIndex::Impl::Build(VectorIndexType t, size_t n, const idx_t* labels
                                                        faiss::METRIC_INNER_PRODUCT);
       ivf->own_fields = true;
       ivf->cp.niter = 10;
+      ivf->cp.spherical = true;  // unit vectors, inner product
       // Train on at most 64 vectors per list (k-means quality plateaus).
       size_t nt = std::min<size_t>(n, static_cast<size_t>(nlist) * 64);
       std::vector<float> sample(nt * d);
@@ -163,10 +164,11 @@ Status VectorIndex::Impl::Rebuild(VectorIndexType t, size_t extra_n, const idx_t
       if (!extra_pos.count(kv.second)) labels.push_back(kv.second);
     }
     std::sort(labels.begin(), labels.end());
-    x.resize((labels.size() + extra_n) * d);
-    for (size_t i = 0; i < labels.size(); ++i) index->reconstruct(labels[i], &x[i * d]);
+    const size_t stored_n = labels.size();
+    x.resize((stored_n + extra_n) * d);
+    for (size_t i = 0; i < stored_n; ++i) index->reconstruct(labels[i], &x[i * d]);
     for (size_t i = 0; i < extra_n; ++i) {
-      std::memcpy(&x[(labels.size() + i) * d], extra_x + i * d, sizeof(float) * d);
+      std::memcpy(&x[(stored_n + i) * d], extra_x + i * d, sizeof(float) * d);
       labels.push_back(extra_labels[i]);
     }
   } catch (const faiss::FaissException& e) {
@@ -190,9 +192,13 @@ Status VectorIndex::Upsert(size_t n, const int64_t* ids, const float* vectors) {
     m.dead.push_back(0);
     m.label_of[ids[i]] = labels[i];
   }
-  const bool go_approximate = m.options.type == VectorIndexType::kAuto &&
-                              m.type == VectorIndexType::kFlat &&
-                              m.label_of.size() >= m.options.approximate_threshold;
+  // IVF needs enough vectors to train: an index asked to be IVF (or auto
+  // past the threshold) stays flat until it has them.
+  const bool want_ivf = m.options.type == VectorIndexType::kIvf ||
+                        (m.options.type == VectorIndexType::kAuto &&
+                         m.label_of.size() >= m.options.approximate_threshold);
+  const bool go_approximate =
+      want_ivf && m.type == VectorIndexType::kFlat && m.label_of.size() >= 64;
   if (go_approximate) return m.Rebuild(VectorIndexType::kIvf, n, labels.data(), vectors);
   Status s = m.AddToFaiss(n, labels.data(), vectors);
   if (!s.ok()) return s;

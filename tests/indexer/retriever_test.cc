@@ -1,0 +1,95 @@
+#include "indexer/retriever.h"
+
+#include <gtest/gtest.h>
+
+#include "indexer/lexicon.h"
+
+namespace ketnoi::indexer {
+namespace {
+
+Document Doc(int64_t id, std::string text) {
+  Document d;
+  d.id = id;
+  d.fields.push_back({std::move(text), 1.0f});
+  return d;
+}
+
+Query Q(std::string text, size_t k = 5) {
+  Query q;
+  q.fields.push_back({std::move(text), 1.0f});
+  q.k = k;
+  return q;
+}
+
+class RetrieverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RetrieverOptions o;
+    o.lsa.dim = 16;
+    retriever_ = std::make_unique<Retriever>(&analyzer_, o);
+    std::vector<Document> docs = {
+        Doc(1, "Máy sấy chè băng tải 300 kg/giờ, đốt củi hoặc điện"),
+        Doc(2, "Máy vò chè 6CR-55 cho hợp tác xã chè"),
+        Doc(3, "Dây chuyền chế biến tinh bột sắn, máy nghiền sắn"),
+        Doc(4, "Máy may công nghiệp một kim cho xưởng may mặc"),
+        Doc(5, "Tư vấn quy trình VietGAP cho vùng chè"),
+    };
+    ASSERT_TRUE(retriever_->Build(docs).ok());
+  }
+  Analyzer analyzer_{nullptr};
+  std::unique_ptr<Retriever> retriever_;
+};
+
+TEST_F(RetrieverTest, FindsWithAndWithoutDiacritics) {
+  for (const char* q : {"máy sấy chè", "may say che"}) {
+    auto r = retriever_->Search(Q(q));
+    ASSERT_TRUE(r.ok());
+    ASSERT_FALSE(r->empty()) << q;
+    EXPECT_EQ((*r)[0].id, 1) << q;
+    EXPECT_GT((*r)[0].sparse, 0);
+    EXPECT_GT((*r)[0].fused, 0);
+  }
+}
+
+TEST_F(RetrieverTest, UpsertRemoveAndFilter) {
+  ASSERT_TRUE(retriever_->Upsert(Doc(6, "Máy sấy chè mini 50 kg/giờ")).ok());
+  IdSetFilter only6({6});
+  Query q = Q("máy sấy chè");
+  q.filter = &only6;
+  auto r = retriever_->Search(q);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].id, 6);
+  EXPECT_TRUE(retriever_->Remove(1));
+  r = retriever_->Search(Q("máy sấy chè"));
+  for (const auto& c : *r) EXPECT_NE(c.id, 1);
+  EXPECT_FALSE(retriever_->Remove(1));
+  auto terms = retriever_->Explain(Q("máy sấy chè"), 6);
+  EXPECT_FALSE(terms.empty());
+  EXPECT_EQ(retriever_->Stats().documents, 5u);
+}
+
+TEST(Retriever, ExternalVectorsOfWrongDimensionAreRejected) {
+  Analyzer analyzer(nullptr);
+  RetrieverOptions o;
+  o.external_dim = 3;
+  Retriever r(&analyzer, o);
+  Document a = Doc(1, "a"), b = Doc(2, "b");
+  a.vector = {1, 0, 0};
+  b.vector = {1, 0};
+  Status s = r.Build({a, b});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("document 2"), std::string::npos) << s.message();
+  b.vector = {0, 1, 0};
+  ASSERT_TRUE(r.Build({a, b}).ok());
+  Query q = Q("zzz");
+  q.vector = {0, 1, 0};
+  auto hits = r.Search(q);
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ((*hits)[0].id, 2);
+  q.vector = {0, 1};
+  EXPECT_EQ(r.Search(q).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ketnoi::indexer
