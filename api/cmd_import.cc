@@ -46,7 +46,8 @@ class ProgressBar {
     int filled = static_cast<int>(kWidth * done / total);
     std::string bar(filled, '#');
     bar.append(kWidth - filled, '.');
-    std::fprintf(stderr, "\rimporting [%s] %3d%%", bar.c_str(), static_cast<int>(100 * done / total));
+    std::fprintf(stderr, "\rimporting [%s] %3d%%", bar.c_str(),
+                 static_cast<int>(100 * done / total));
     std::fflush(stderr);
     drawn_ = true;
   }

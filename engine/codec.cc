@@ -79,7 +79,8 @@ class ObjectReader {
     known_.push_back(name);
     auto it = obj_.find(name);
     if (it == obj_.end() || it->is_null()) return Status::OK();
-    if (!it->is_boolean()) return InvalidArgument(Field(prefix_, name) + ": expected true or false");
+    if (!it->is_boolean())
+      return InvalidArgument(Field(prefix_, name) + ": expected true or false");
     *out = it->get<bool>();
     return Status::OK();
   }
@@ -93,7 +94,8 @@ class ObjectReader {
       out->push_back(it->get<std::string>());
       return Status::OK();
     }
-    if (!it->is_array()) return InvalidArgument(Field(prefix_, name) + ": expected an array of strings");
+    if (!it->is_array())
+      return InvalidArgument(Field(prefix_, name) + ": expected an array of strings");
     for (size_t i = 0; i < it->size(); ++i) {
       const Json& v = (*it)[i];
       if (!v.is_string()) {
@@ -109,7 +111,8 @@ class ObjectReader {
     known_.push_back(name);
     auto it = obj_.find(name);
     if (it == obj_.end() || it->is_null()) return Status::OK();
-    if (!it->is_array()) return InvalidArgument(Field(prefix_, name) + ": expected an array of numbers");
+    if (!it->is_array())
+      return InvalidArgument(Field(prefix_, name) + ": expected an array of numbers");
     out->reserve(it->size());
     for (size_t i = 0; i < it->size(); ++i) {
       const Json& v = (*it)[i];
@@ -199,9 +202,12 @@ Status CheckJsonDepth(std::string_view json, int max_depth) {
   bool in_string = false, escaped = false;
   for (char c : json) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -279,8 +285,11 @@ StatusOr<Facility> DecodeFacility(std::string_view json, JsonForm form, int max_
   const Json& j = *parsed;
   ObjectReader r(j, "");
   Facility f;
-  for (auto [name, out] : {std::pair{"id", &f.id}, {"name", &f.name}, {"province", &f.province},
-                           {"sector", &f.sector}, {"products", &f.products}}) {
+  for (auto [name, out] : {std::pair{"id", &f.id},
+                           {"name", &f.name},
+                           {"province", &f.province},
+                           {"sector", &f.sector},
+                           {"products", &f.products}}) {
     if (Status s = r.String(name, out); !s.ok()) return s;
   }
   if (Status s = r.Int("employees", &f.employees); !s.ok()) return s;
@@ -305,8 +314,11 @@ StatusOr<Supplier> DecodeSupplier(std::string_view json, JsonForm form, int max_
   ObjectReader r(*parsed, "");
   Supplier s;
   s.lang.clear();
-  for (auto [name, out] : {std::pair{"id", &s.id}, {"name", &s.name}, {"province", &s.province},
-                           {"lang", &s.lang}, {"text", &s.text}}) {
+  for (auto [name, out] : {std::pair{"id", &s.id},
+                           {"name", &s.name},
+                           {"province", &s.province},
+                           {"lang", &s.lang},
+                           {"text", &s.text}}) {
     if (Status st = r.String(name, out); !st.ok()) return st;
   }
   if (s.lang.empty()) s.lang = "vi";
@@ -326,8 +338,8 @@ StatusOr<Expert> DecodeExpert(std::string_view json, JsonForm form, int max_dept
   if (!parsed.ok()) return parsed.status();
   ObjectReader r(*parsed, "");
   Expert e;
-  for (auto [name, out] : {std::pair{"id", &e.id}, {"name", &e.name}, {"province", &e.province},
-                           {"text", &e.text}}) {
+  for (auto [name, out] :
+       {std::pair{"id", &e.id}, {"name", &e.name}, {"province", &e.province}, {"text", &e.text}}) {
     if (Status s = r.String(name, out); !s.ok()) return s;
   }
   if (Status s = r.Floats("vector", &e.vector); !s.ok()) return s;

@@ -62,7 +62,8 @@ class Importer {
     std::stable_sort(pending_.begin(), pending_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [line, message] : pending_) {
-      if (report_->errors.size() < options_.max_errors_kept) report_->errors.push_back(std::move(message));
+      if (report_->errors.size() < options_.max_errors_kept)
+        report_->errors.push_back(std::move(message));
     }
     pending_.clear();
   }
@@ -104,9 +105,9 @@ void Importer::ReadJsonl(const std::string& name, std::string_view text,
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (line.size() > options_.max_line_bytes) {
-      Error(name, line_no, "line of " + std::to_string(line.size()) +
-                               " bytes is longer than the limit of " +
-                               std::to_string(options_.max_line_bytes));
+      Error(name, line_no,
+            "line of " + std::to_string(line.size()) + " bytes is longer than the limit of " +
+                std::to_string(options_.max_line_bytes));
       continue;
     }
     if (!indexer::IsValidUtf8(line)) {
@@ -136,7 +137,8 @@ StatusOr<std::string> CsvRecordToJson(const std::vector<std::string>& header,
         return InvalidArgument("field '" + col + "': " + s.message());
       }
       Json v = Json::parse(cell, nullptr, /*allow_exceptions=*/false);
-      if (v.is_discarded()) return InvalidArgument("field '" + col + "': invalid JSON text in CSV cell");
+      if (v.is_discarded())
+        return InvalidArgument("field '" + col + "': invalid JSON text in CSV cell");
       obj[col] = std::move(v);
     } else if (col == "serves") {
       Json list = Json::array();
@@ -153,8 +155,10 @@ StatusOr<std::string> CsvRecordToJson(const std::vector<std::string>& header,
     } else if (col == "employees" || col == "budget_vnd") {
       char* end = nullptr;
       long long v = std::strtoll(cell.c_str(), &end, 10);
-      if (end == cell.c_str() + cell.size()) obj[col] = static_cast<int64_t>(v);
-      else obj[col] = cell;  // the decoder reports "expected an integer"
+      if (end == cell.c_str() + cell.size())
+        obj[col] = static_cast<int64_t>(v);
+      else
+        obj[col] = cell;  // the decoder reports "expected an integer"
     } else {
       obj[col] = cell;
     }
@@ -202,7 +206,8 @@ bool Importer::InStore(const std::string& id, EntityKind* kind) const {
 
 Status Importer::CheckNewId(const std::string& id, EntityKind kind, const RawRecord& r) {
   if (auto it = ids_.find(id); it != ids_.end()) {
-    return InvalidArgument("field 'id': duplicate id '" + id + "' (first at " + it->second.second + ")");
+    return InvalidArgument("field 'id': duplicate id '" + id + "' (first at " + it->second.second +
+                           ")");
   }
   EntityKind existing;
   if (InStore(id, &existing) && existing != kind) {
@@ -224,8 +229,10 @@ Status Importer::Process(FileKind kind, RawRecord& r) {
       for (size_t i = 0; i < f->needs.size(); ++i) {
         const std::string& nid = f->needs[i].id;
         std::string owner;
-        if (auto it = need_owner_.find(nid); it != need_owner_.end()) owner = it->second;
-        else if (auto stored = store_->GetRaw(Family::kNeeds, nid); stored.ok()) owner = *stored;
+        if (auto it = need_owner_.find(nid); it != need_owner_.end())
+          owner = it->second;
+        else if (auto stored = store_->GetRaw(Family::kNeeds, nid); stored.ok())
+          owner = *stored;
         if (!owner.empty() && owner != f->id) {
           return InvalidArgument("field 'needs[" + std::to_string(i) + "].id': need '" + nid +
                                  "' of facility '" + f->id + "' already belongs to facility '" +
@@ -302,12 +309,15 @@ Status Importer::Run(const std::string& dir) {
     }
   }
   if (inputs.empty()) {
-    return InvalidArgument("no dataset files (facilities, suppliers, experts or links .jsonl/.csv) in " + dir);
+    return InvalidArgument(
+        "no dataset files (facilities, suppliers, experts or links .jsonl/.csv) in " + dir);
   }
   for (Input& in : inputs) {
     std::vector<RawRecord> records;
-    if (in.name.ends_with(".csv")) ReadCsv(in.name, in.text, &records);
-    else ReadJsonl(in.name, in.text, &records);
+    if (in.name.ends_with(".csv"))
+      ReadCsv(in.name, in.text, &records);
+    else
+      ReadJsonl(in.name, in.text, &records);
     std::string().swap(in.text);
     for (RawRecord& r : records) {
       if (Status s = Process(in.kind, r); !s.ok()) Error(r.file, r.line, s.message());
@@ -317,12 +327,18 @@ Status Importer::Run(const std::string& dir) {
   }
   if (options_.progress) options_.progress(total_bytes_, total_bytes_);
   auto finish = [&] {
-    report_->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report_->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   if (report_->bad_lines > 0 && !options_.skip_bad) {
     finish();
-    return InvalidArgument(report_->errors.empty() ? "bad lines" : report_->errors[0] +
-                           (report_->bad_lines > 1 ? " (and " + std::to_string(report_->bad_lines - 1) + " more)" : ""));
+    return InvalidArgument(
+        report_->errors.empty()
+            ? "bad lines"
+            : report_->errors[0] +
+                  (report_->bad_lines > 1
+                       ? " (and " + std::to_string(report_->bad_lines - 1) + " more)"
+                       : ""));
   }
   if (batch_.Count() > 0) {
     if (Status s = store_->Write(batch_); !s.ok()) {
@@ -339,7 +355,9 @@ Status Importer::Run(const std::string& dir) {
 class JsonlWriter {
  public:
   JsonlWriter(const fs::path& dir, const std::string& name)
-      : final_(dir / name), tmp_(dir / (name + ".tmp")), out_(tmp_, std::ios::binary | std::ios::trunc) {}
+      : final_(dir / name),
+        tmp_(dir / (name + ".tmp")),
+        out_(tmp_, std::ios::binary | std::ios::trunc) {}
   bool ok() const { return static_cast<bool>(out_); }
   void Line(const std::string& json) { out_ << json << '\n'; }
   Status Commit() {
@@ -385,10 +403,38 @@ Status ExportDataset(const Store& store, const std::string& out_dir, ExportRepor
     std::function<Status(JsonlWriter&)> fill;
   };
   File files[] = {
-      {"facilities.jsonl", [&](JsonlWriter& w) { return store.ForEachFacility([&](const Facility& f) { w.Line(EncodeFacility(f)); ++report->facilities; return true; }); }},
-      {"suppliers.jsonl", [&](JsonlWriter& w) { return store.ForEachSupplier([&](const Supplier& s) { w.Line(EncodeSupplier(s)); ++report->suppliers; return true; }); }},
-      {"experts.jsonl", [&](JsonlWriter& w) { return store.ForEachExpert([&](const Expert& e) { w.Line(EncodeExpert(e)); ++report->experts; return true; }); }},
-      {"links.jsonl", [&](JsonlWriter& w) { return store.ForEachLink([&](const Link& l) { w.Line(EncodeLink(l)); ++report->links; return true; }); }},
+      {"facilities.jsonl",
+       [&](JsonlWriter& w) {
+         return store.ForEachFacility([&](const Facility& f) {
+           w.Line(EncodeFacility(f));
+           ++report->facilities;
+           return true;
+         });
+       }},
+      {"suppliers.jsonl",
+       [&](JsonlWriter& w) {
+         return store.ForEachSupplier([&](const Supplier& s) {
+           w.Line(EncodeSupplier(s));
+           ++report->suppliers;
+           return true;
+         });
+       }},
+      {"experts.jsonl",
+       [&](JsonlWriter& w) {
+         return store.ForEachExpert([&](const Expert& e) {
+           w.Line(EncodeExpert(e));
+           ++report->experts;
+           return true;
+         });
+       }},
+      {"links.jsonl",
+       [&](JsonlWriter& w) {
+         return store.ForEachLink([&](const Link& l) {
+           w.Line(EncodeLink(l));
+           ++report->links;
+           return true;
+         });
+       }},
   };
   for (File& f : files) {
     JsonlWriter w(out_dir, f.name);
@@ -415,11 +461,16 @@ Status ParseCsv(std::string_view text, size_t max_record_bytes,
         ++i;
         while (true) {
           if (i >= text.size()) {
-            return InvalidArgument("line " + std::to_string(lines->back()) + ": unterminated quoted field");
+            return InvalidArgument("line " + std::to_string(lines->back()) +
+                                   ": unterminated quoted field");
           }
           char c = text[i++];
           if (c == '"') {
-            if (i < text.size() && text[i] == '"') { field += '"'; ++i; continue; }
+            if (i < text.size() && text[i] == '"') {
+              field += '"';
+              ++i;
+              continue;
+            }
             break;
           }
           if (c == '\n') ++line;
@@ -427,7 +478,8 @@ Status ParseCsv(std::string_view text, size_t max_record_bytes,
         }
       }
       // Unquoted part (or what follows a closing quote, kept as written).
-      while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') field += text[i++];
+      while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+        field += text[i++];
       if (i - record_start > max_record_bytes) {
         return InvalidArgument("line " + std::to_string(lines->back()) + ": record longer than " +
                                std::to_string(max_record_bytes) + " bytes");

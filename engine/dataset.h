@@ -50,9 +50,9 @@ struct ImportOptions {
 
 struct ImportReport {
   size_t facilities = 0, needs = 0, suppliers = 0, experts = 0, links = 0;
-  size_t bad_lines = 0;              // lines with an error (skipped or fatal)
-  std::vector<std::string> errors;   // "facilities.jsonl:12: field 'province': ..."
-  bool written = false;              // the good records were written
+  size_t bad_lines = 0;             // lines with an error (skipped or fatal)
+  std::vector<std::string> errors;  // "facilities.jsonl:12: field 'province': ..."
+  bool written = false;             // the good records were written
   double seconds = 0;
   // "imported 40 facilities (70 needs), 90 suppliers, 45 experts, 80 links;
   //  skipped 0 bad lines; 0.12 s"

@@ -141,8 +141,8 @@ Status ReferenceDataImpl::LoadProvinces(const std::string& dir) {
       return InvalidArgument(current_path + ":" + std::to_string(line) + ": bad lat/lon");
     }
     if (province_by_id_.count(p.id)) {
-      return InvalidArgument(current_path + ":" + std::to_string(line) + ": duplicate id '" +
-                             p.id + "'");
+      return InvalidArgument(current_path + ":" + std::to_string(line) + ": duplicate id '" + p.id +
+                             "'");
     }
     province_by_id_[p.id] = provinces_.size();
     provinces_.push_back(std::move(p));
@@ -163,8 +163,8 @@ Status ReferenceDataImpl::LoadProvinces(const std::string& dir) {
     auto it = province_by_id_.find(c[4]);
     double lat, lon;
     if (it == province_by_id_.end()) {
-      return InvalidArgument(legacy_path + ":" + std::to_string(line) +
-                             ": unknown current_id '" + c[4] + "'");
+      return InvalidArgument(legacy_path + ":" + std::to_string(line) + ": unknown current_id '" +
+                             c[4] + "'");
     }
     if (!ParseDouble(c[2], &lat) || !ParseDouble(c[3], &lon)) {
       return InvalidArgument(legacy_path + ":" + std::to_string(line) + ": bad lat/lon");
@@ -192,8 +192,8 @@ Status ReferenceDataImpl::LoadProvinces(const std::string& dir) {
     } else if (auto lt = legacy_by_name.find(c[1]); lt != legacy_by_name.end()) {
       AddPlace(c[0], lt->second);
     } else {
-      return InvalidArgument(alias_path + ":" + std::to_string(line) + ": unknown target '" +
-                             c[1] + "'");
+      return InvalidArgument(alias_path + ":" + std::to_string(line) + ": unknown target '" + c[1] +
+                             "'");
     }
   }
   return Status::OK();
@@ -254,8 +254,8 @@ StatusOr<ResolvedPlace> ReferenceDataImpl::ResolveProvince(std::string_view writ
   const PlaceEntry* chosen = &list[0];
   for (const auto& e : list) {
     if (e.province_index != list[0].province_index) {
-      return InvalidArgument("ambiguous province '" + std::string(written) + "': " +
-                             provinces_[list[0].province_index].name + " or " +
+      return InvalidArgument("ambiguous province '" + std::string(written) +
+                             "': " + provinces_[list[0].province_index].name + " or " +
                              provinces_[e.province_index].name);
     }
     if (e.legacy_name.empty()) chosen = &e;  // current name preferred
@@ -271,8 +271,8 @@ StatusOr<ResolvedPlace> ReferenceDataImpl::ResolveProvince(std::string_view writ
 bool ReferenceDataImpl::IsNationwide(std::string_view written) const {
   if (!indexer::IsValidUtf8(written)) return false;
   std::string key = SectorKey(written);
-  return key == "toan quoc" || key == "ca nuoc" || key == "nationwide" ||
-         key == "all provinces" || key == "toan quoc gia";
+  return key == "toan quoc" || key == "ca nuoc" || key == "nationwide" || key == "all provinces" ||
+         key == "toan quoc gia";
 }
 
 const Province* ReferenceDataImpl::ProvinceById(std::string_view id) const {
@@ -300,8 +300,8 @@ StatusOr<const Sector*> ReferenceDataImpl::ResolveSector(std::string_view writte
 std::string ProvinceKey(std::string_view written) {
   std::string s(Trim(indexer::Fold(Trim(written))));
   // Prefixes and suffixes are matched on the folded text with its spaces.
-  static constexpr std::string_view kPrefixes[] = {"thanh pho ", "tinh ", "tp. ", "tp.",
-                                                   "tp ", "province ", "city "};
+  static constexpr std::string_view kPrefixes[] = {"thanh pho ", "tinh ",     "tp. ", "tp.",
+                                                   "tp ",        "province ", "city "};
   static constexpr std::string_view kSuffixes[] = {" province", " city"};
   for (std::string_view p : kPrefixes) {
     if (s.size() > p.size() && s.compare(0, p.size(), p) == 0) {
@@ -340,8 +340,9 @@ double ReferenceData::DistanceKm(double lat1, double lon1, double lat2, double l
   constexpr double kEarthRadiusKm = 6371.0088;
   constexpr double kRad = M_PI / 180.0;
   double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  double a = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(lat1 * kRad) *
+                                                           std::cos(lat2 * kRad) *
+                                                           std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 

@@ -4,6 +4,8 @@
 // replaces (a facility's previous needs, need owners, link endpoints) and
 // numbers its change records, and both must see the writes before it.
 // Reads never take the mutex.
+#include "engine/store.h"
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -21,7 +23,6 @@
 
 #include "engine/codec.h"
 #include "engine/reference.h"
-#include "engine/store.h"
 #include "engine/store_keys.h"
 #include "engine/validate.h"
 
@@ -74,8 +75,8 @@ std::string_view KindWord(EntityKind k) { return EntityKindName(k); }
 }  // namespace
 
 struct WriteBatch::Rep {
-  using Op = std::variant<Facility, Supplier, Expert, Link, RawPut, RawDelete, DeleteEntity,
-                          DeleteLinkOp>;
+  using Op =
+      std::variant<Facility, Supplier, Expert, Link, RawPut, RawDelete, DeleteEntity, DeleteLinkOp>;
   std::vector<Op> ops;
 };
 
@@ -137,21 +138,30 @@ class StoreImpl : public Store {
 
   StatusOr<Facility> GetFacility(std::string_view id) const override {
     auto raw = GetRaw(Family::kFacilities, id);
-    if (!raw.ok()) return raw.status().code() == StatusCode::kNotFound ? NotFound("facility '" + std::string(id) + "' not found") : raw.status();
+    if (!raw.ok())
+      return raw.status().code() == StatusCode::kNotFound
+                 ? NotFound("facility '" + std::string(id) + "' not found")
+                 : raw.status();
     auto f = DecodeFacility(*raw, JsonForm::kStored, 64);
     if (!f.ok()) return Corruption("facility '" + std::string(id) + "': " + f.status().message());
     return f;
   }
   StatusOr<Supplier> GetSupplier(std::string_view id) const override {
     auto raw = GetRaw(Family::kSuppliers, id);
-    if (!raw.ok()) return raw.status().code() == StatusCode::kNotFound ? NotFound("supplier '" + std::string(id) + "' not found") : raw.status();
+    if (!raw.ok())
+      return raw.status().code() == StatusCode::kNotFound
+                 ? NotFound("supplier '" + std::string(id) + "' not found")
+                 : raw.status();
     auto s = DecodeSupplier(*raw, JsonForm::kStored, 64);
     if (!s.ok()) return Corruption("supplier '" + std::string(id) + "': " + s.status().message());
     return s;
   }
   StatusOr<Expert> GetExpert(std::string_view id) const override {
     auto raw = GetRaw(Family::kExperts, id);
-    if (!raw.ok()) return raw.status().code() == StatusCode::kNotFound ? NotFound("expert '" + std::string(id) + "' not found") : raw.status();
+    if (!raw.ok())
+      return raw.status().code() == StatusCode::kNotFound
+                 ? NotFound("expert '" + std::string(id) + "' not found")
+                 : raw.status();
     auto e = DecodeExpert(*raw, JsonForm::kStored, 64);
     if (!e.ok()) return Corruption("expert '" + std::string(id) + "': " + e.status().message());
     return e;
@@ -164,7 +174,8 @@ class StoreImpl : public Store {
                  : owner.status();
     }
     auto f = GetFacility(*owner);
-    if (!f.ok()) return Corruption("need '" + std::string(need_id) + "': owner: " + f.status().message());
+    if (!f.ok())
+      return Corruption("need '" + std::string(need_id) + "': owner: " + f.status().message());
     for (Need& n : f->needs) {
       if (n.id == need_id) return std::make_pair(std::move(n), *owner);
     }
@@ -172,40 +183,62 @@ class StoreImpl : public Store {
                       "' which does not list it");
   }
 
-  Status DeleteFacility(std::string_view id) override { return DeleteEntityWithLinks(EntityKind::kFacility, id); }
-  Status DeleteSupplier(std::string_view id) override { return DeleteEntityWithLinks(EntityKind::kSupplier, id); }
-  Status DeleteExpert(std::string_view id) override { return DeleteEntityWithLinks(EntityKind::kExpert, id); }
+  Status DeleteFacility(std::string_view id) override {
+    return DeleteEntityWithLinks(EntityKind::kFacility, id);
+  }
+  Status DeleteSupplier(std::string_view id) override {
+    return DeleteEntityWithLinks(EntityKind::kSupplier, id);
+  }
+  Status DeleteExpert(std::string_view id) override {
+    return DeleteEntityWithLinks(EntityKind::kExpert, id);
+  }
   Status DeleteLink(const Link& l) override {
     auto existing = GetRaw(Family::kLinks, keys::LinkKey(l.from, l.type, l.to));
-    if (!existing.ok()) return existing.status().code() == StatusCode::kNotFound ? NotFound("link '" + LinkChangeId(l) + "' not found") : existing.status();
+    if (!existing.ok())
+      return existing.status().code() == StatusCode::kNotFound
+                 ? NotFound("link '" + LinkChangeId(l) + "' not found")
+                 : existing.status();
     WriteBatch b;
     b.rep_->ops.emplace_back(DeleteLinkOp{l});
     return Write(b);
   }
 
   StatusOr<Page<Facility>> ListFacilities(std::string_view cursor, size_t limit) const override {
-    return ListPage<Facility>(Family::kFacilities, cursor, limit, [](std::string_view v) { return DecodeFacility(v, JsonForm::kStored, 64); });
+    return ListPage<Facility>(Family::kFacilities, cursor, limit, [](std::string_view v) {
+      return DecodeFacility(v, JsonForm::kStored, 64);
+    });
   }
   StatusOr<Page<Supplier>> ListSuppliers(std::string_view cursor, size_t limit) const override {
-    return ListPage<Supplier>(Family::kSuppliers, cursor, limit, [](std::string_view v) { return DecodeSupplier(v, JsonForm::kStored, 64); });
+    return ListPage<Supplier>(Family::kSuppliers, cursor, limit, [](std::string_view v) {
+      return DecodeSupplier(v, JsonForm::kStored, 64);
+    });
   }
   StatusOr<Page<Expert>> ListExperts(std::string_view cursor, size_t limit) const override {
-    return ListPage<Expert>(Family::kExperts, cursor, limit, [](std::string_view v) { return DecodeExpert(v, JsonForm::kStored, 64); });
+    return ListPage<Expert>(Family::kExperts, cursor, limit, [](std::string_view v) {
+      return DecodeExpert(v, JsonForm::kStored, 64);
+    });
   }
   StatusOr<Page<Link>> ListLinks(std::string_view cursor, size_t limit) const override {
-    auto page = ListPage<Link>(Family::kLinks, CursorToLinkKey(cursor), limit, [](std::string_view v) { return DecodeLink(v, 64); });
+    auto page = ListPage<Link>(Family::kLinks, CursorToLinkKey(cursor), limit,
+                               [](std::string_view v) { return DecodeLink(v, 64); });
     if (page.ok()) page->next_cursor = LinkKeyToCursor(page->next_cursor);
     return page;
   }
 
   Status ForEachFacility(const std::function<bool(const Facility&)>& fn) const override {
-    return ForEach<Facility>(Family::kFacilities, fn, [](std::string_view v) { return DecodeFacility(v, JsonForm::kStored, 64); });
+    return ForEach<Facility>(Family::kFacilities, fn, [](std::string_view v) {
+      return DecodeFacility(v, JsonForm::kStored, 64);
+    });
   }
   Status ForEachSupplier(const std::function<bool(const Supplier&)>& fn) const override {
-    return ForEach<Supplier>(Family::kSuppliers, fn, [](std::string_view v) { return DecodeSupplier(v, JsonForm::kStored, 64); });
+    return ForEach<Supplier>(Family::kSuppliers, fn, [](std::string_view v) {
+      return DecodeSupplier(v, JsonForm::kStored, 64);
+    });
   }
   Status ForEachExpert(const std::function<bool(const Expert&)>& fn) const override {
-    return ForEach<Expert>(Family::kExperts, fn, [](std::string_view v) { return DecodeExpert(v, JsonForm::kStored, 64); });
+    return ForEach<Expert>(Family::kExperts, fn, [](std::string_view v) {
+      return DecodeExpert(v, JsonForm::kStored, 64);
+    });
   }
   Status ForEachLink(const std::function<bool(const Link&)>& fn) const override {
     return ForEach<Link>(Family::kLinks, fn, [](std::string_view v) { return DecodeLink(v, 64); });
@@ -219,7 +252,9 @@ class StoreImpl : public Store {
   StatusOr<std::string> GetRaw(Family family, std::string_view key) const override {
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(family), key, &value);
-    if (s.IsNotFound()) return NotFound("key not found in " + std::string(keys::kFamilyNames[static_cast<int>(family)]));
+    if (s.IsNotFound())
+      return NotFound("key not found in " +
+                      std::string(keys::kFamilyNames[static_cast<int>(family)]));
     if (!s.ok()) return FromRocks(s, "get");
     return value;
   }
@@ -250,7 +285,8 @@ class StoreImpl : public Store {
   }
   Status Checkpoint(const std::string& dir) const override {
     rocksdb::Checkpoint* raw = nullptr;
-    if (Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"); !s.ok()) return s;
+    if (Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"); !s.ok())
+      return s;
     std::unique_ptr<rocksdb::Checkpoint> cp(raw);
     return FromRocks(cp->CreateCheckpoint(dir), "checkpoint into " + dir);
   }
@@ -266,11 +302,13 @@ class StoreImpl : public Store {
   rocksdb::ColumnFamilyHandle* cf(Family f) const { return cf_[static_cast<int>(f)]; }
 
   template <typename T, typename Decode>
-  StatusOr<Page<T>> ListPage(Family family, std::string_view cursor, size_t limit, Decode decode) const {
+  StatusOr<Page<T>> ListPage(Family family, std::string_view cursor, size_t limit,
+                             Decode decode) const {
     Page<T> page;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
     it->Seek(rocksdb::Slice(cursor.data(), cursor.size()));
-    if (it->Valid() && !cursor.empty() && it->key() == rocksdb::Slice(cursor.data(), cursor.size())) it->Next();
+    if (it->Valid() && !cursor.empty() && it->key() == rocksdb::Slice(cursor.data(), cursor.size()))
+      it->Next();
     std::string last;
     for (; it->Valid(); it->Next()) {
       if (page.items.size() == limit) {
@@ -278,7 +316,8 @@ class StoreImpl : public Store {
         break;
       }
       auto rec = decode(std::string_view(it->value().data(), it->value().size()));
-      if (!rec.ok()) return Corruption("record '" + it->key().ToString() + "': " + rec.status().message());
+      if (!rec.ok())
+        return Corruption("record '" + it->key().ToString() + "': " + rec.status().message());
       page.items.push_back(std::move(*rec));
       last = it->key().ToString();
     }
@@ -291,7 +330,8 @@ class StoreImpl : public Store {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto rec = decode(std::string_view(it->value().data(), it->value().size()));
-      if (!rec.ok()) return Corruption("record '" + it->key().ToString() + "': " + rec.status().message());
+      if (!rec.ok())
+        return Corruption("record '" + it->key().ToString() + "': " + rec.status().message());
       if (!fn(*rec)) break;
     }
     return FromRocks(it->status(), "scan");
@@ -320,7 +360,6 @@ class StoreImpl : public Store {
   std::mutex write_mu_;
   uint64_t next_change_ = 1;  // GUARDED_BY(write_mu_)
 };
-
 
 // Turns the ops of one WriteBatch into one rocksdb::WriteBatch, checking them
 // against the store as it will be after the ops before them in the batch (the
@@ -359,9 +398,12 @@ class StoreImpl::Committer {
   Kind KindOf(const std::string& id) {
     if (auto it = kinds_.find(id); it != kinds_.end()) return it->second;
     Kind k;
-    if (Exists(Family::kFacilities, id)) k = EntityKind::kFacility;
-    else if (Exists(Family::kSuppliers, id)) k = EntityKind::kSupplier;
-    else if (Exists(Family::kExperts, id)) k = EntityKind::kExpert;
+    if (Exists(Family::kFacilities, id))
+      k = EntityKind::kFacility;
+    else if (Exists(Family::kSuppliers, id))
+      k = EntityKind::kSupplier;
+    else if (Exists(Family::kExperts, id))
+      k = EntityKind::kExpert;
     kinds_[id] = k;
     return k;
   }
@@ -381,7 +423,8 @@ class StoreImpl::Committer {
   std::string OwnerOf(const std::string& need_id) {
     if (auto it = owners_.find(need_id); it != owners_.end()) return it->second;
     std::string owner;
-    if (!store_->db_->Get(rocksdb::ReadOptions(), store_->cf(Family::kNeeds), need_id, &owner).ok()) {
+    if (!store_->db_->Get(rocksdb::ReadOptions(), store_->cf(Family::kNeeds), need_id, &owner)
+             .ok()) {
       owner.clear();
     }
     return owner;
@@ -518,9 +561,11 @@ StatusOr<std::unique_ptr<Store>> StoreImpl::OpenImpl(const StoreOptions& options
   bool fresh = false;
   if (!is_rocksdb) {
     if (fs::exists(path, ec)) {
-      if (!fs::is_directory(path, ec)) return Corruption("not a ketnoi store: " + path + " is not a directory");
+      if (!fs::is_directory(path, ec))
+        return Corruption("not a ketnoi store: " + path + " is not a directory");
       if (!fs::is_empty(path, ec)) {
-        return Corruption("not a ketnoi store: " + path + " holds other files and no RocksDB database");
+        return Corruption("not a ketnoi store: " + path +
+                          " holds other files and no RocksDB database");
       }
     }
     if (!options.create_if_missing) return NotFound("no store at " + path);
@@ -541,13 +586,16 @@ StatusOr<std::unique_ptr<Store>> StoreImpl::OpenImpl(const StoreOptions& options
     std::vector<std::string> existing;
     rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);
     if (!ls.ok()) return Corruption("not a readable ketnoi store: " + path + ": " + ls.ToString());
-    if (std::find(existing.begin(), existing.end(), std::string(keys::kFamilyNames[0])) == existing.end()) {
-      return Corruption("not a ketnoi store: " + path + " is a RocksDB database without the 'meta' family");
+    if (std::find(existing.begin(), existing.end(), std::string(keys::kFamilyNames[0])) ==
+        existing.end()) {
+      return Corruption("not a ketnoi store: " + path +
+                        " is a RocksDB database without the 'meta' family");
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (std::string_view name : keys::kFamilyNames) descriptors.emplace_back(std::string(name), cf_options);
+  for (std::string_view name : keys::kFamilyNames)
+    descriptors.emplace_back(std::string(name), cf_options);
 
   auto store = std::unique_ptr<StoreImpl>(new StoreImpl());
   store->options_ = options;
@@ -571,10 +619,12 @@ StatusOr<std::unique_ptr<Store>> StoreImpl::OpenImpl(const StoreOptions& options
   if (fresh) {
     rocksdb::WriteBatch meta;
     meta.Put(store->cf(Family::kMeta), keys::kFormatKey, keys::kFormatValue).PermitUncheckedError();
-    meta.Put(store->cf(Family::kMeta), keys::kSchemaVersionKey, std::to_string(kSchemaVersion)).PermitUncheckedError();
+    meta.Put(store->cf(Family::kMeta), keys::kSchemaVersionKey, std::to_string(kSchemaVersion))
+        .PermitUncheckedError();
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    if (Status st = FromRocks(store->db_->Write(wo, &meta), "write schema version"); !st.ok()) return st;
+    if (Status st = FromRocks(store->db_->Write(wo, &meta), "write schema version"); !st.ok())
+      return st;
   } else {
     if (!format.ok() || *format != keys::kFormatValue) {
       return Corruption("not a ketnoi store: " + path + " has no ketnoi format marker");
@@ -594,9 +644,12 @@ StatusOr<std::unique_ptr<Store>> StoreImpl::OpenImpl(const StoreOptions& options
   }
 
   // The change log continues after its last record.
-  std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), store->cf(Family::kChanges)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      store->db_->NewIterator(rocksdb::ReadOptions(), store->cf(Family::kChanges)));
   it->SeekToLast();
-  if (it->Valid()) store->next_change_ = keys::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size())) + 1;
+  if (it->Valid())
+    store->next_change_ =
+        keys::DecodeBigEndian64(std::string_view(it->key().data(), it->key().size())) + 1;
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -33,8 +33,8 @@ inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 
 // Column family names, indexed by static_cast<int>(Family).
 inline constexpr std::string_view kFamilyNames[] = {
-    "meta", "facilities", "needs", "suppliers", "experts", "links",
-    "matches", "leads", "feedback", "keys", "changes"};
+    "meta",    "facilities", "needs",    "suppliers", "experts", "links",
+    "matches", "leads",      "feedback", "keys",      "changes"};
 inline constexpr int kFamilyCount = sizeof(kFamilyNames) / sizeof(kFamilyNames[0]);
 static_assert(kFamilyCount == static_cast<int>(Family::kChanges) + 1,
               "one column family name per Family value");

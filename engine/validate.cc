@@ -53,7 +53,8 @@ Status CheckVector(const std::vector<float>& v) {
   }
   for (size_t i = 0; i < v.size(); ++i) {
     if (!std::isfinite(v[i])) {
-      return InvalidArgument(Field("vector[" + std::to_string(i) + "]") + " is not a finite number");
+      return InvalidArgument(Field("vector[" + std::to_string(i) + "]") +
+                             " is not a finite number");
     }
   }
   return Status::OK();
@@ -115,7 +116,8 @@ Status ValidateFacility(const ReferenceData& ref, Facility* f) {
     if (sector.ok()) f->sector_vsic = (*sector)->vsic;  // unresolved: kept as written
   }
   if (Status s = CheckText(f->products, "products", kMaxTextBytes, false); !s.ok()) return s;
-  if (f->employees && *f->employees < 0) return InvalidArgument(Field("employees") + " must be >= 0");
+  if (f->employees && *f->employees < 0)
+    return InvalidArgument(Field("employees") + " must be >= 0");
   if (Status s = ValidateNeeds(f->needs); !s.ok()) return s;
   return CheckExtra(f->extra_json);
 }
@@ -168,7 +170,8 @@ Status ValidateExpert(const ReferenceData& ref, Expert* e) {
 Status ValidateLink(const Link& l) {
   if (Status s = ValidateId(l.from, "from"); !s.ok()) return s;
   if (Status s = ValidateId(l.to, "to"); !s.ok()) return s;
-  if (l.from == l.to) return InvalidArgument(Field("to") + ": a link from '" + l.from + "' to itself");
+  if (l.from == l.to)
+    return InvalidArgument(Field("to") + ": a link from '" + l.from + "' to itself");
   return CheckExtra(l.extra_json);
 }
 

@@ -51,11 +51,13 @@ TEST(Codec, StoredFormKeepsResolvedFieldsAndDatasetFormDoesNot) {
 TEST(Codec, UnknownEnumValuesNameTheField) {
   auto f = DecodeFacility(R"({"id":"F1","needs":[{"id":"N1","kind":"machine","text":"x"}]})");
   ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.status().message().find("field 'needs[0].kind': unknown need kind 'machine'"), std::string::npos)
+  EXPECT_NE(f.status().message().find("field 'needs[0].kind': unknown need kind 'machine'"),
+            std::string::npos)
       << f.status().message();
   auto l = DecodeLink(R"({"from":"a","to":"b","type":"sells_to"})");
   ASSERT_FALSE(l.ok());
-  EXPECT_NE(l.status().message().find("field 'type': unknown link type 'sells_to'"), std::string::npos);
+  EXPECT_NE(l.status().message().find("field 'type': unknown link type 'sells_to'"),
+            std::string::npos);
   EXPECT_EQ(DecodeLink(R"({"from":"a","to":"b"})").status().message(), "field 'type' is required");
 }
 
@@ -68,7 +70,8 @@ TEST(Codec, WrongTypesNameTheField) {
   EXPECT_EQ(DecodeFacility(R"({"id":5})").status().message(), "field 'id': expected a string");
   EXPECT_EQ(DecodeSupplier(R"({"id":"S","serves":[1]})").status().message(),
             "field 'serves[0]': expected a string");
-  EXPECT_EQ(DecodeFacility(R"({"id":"F","needs":{}})").status().message(), "field 'needs': expected an array");
+  EXPECT_EQ(DecodeFacility(R"({"id":"F","needs":{}})").status().message(),
+            "field 'needs': expected an array");
   EXPECT_EQ(DecodeExpert(R"({"id":"E","vector":[1,"x"]})").status().message(),
             "field 'vector[1]': expected a number");
   EXPECT_EQ(DecodeFacility("[1,2]").status().message(), "expected a JSON object");

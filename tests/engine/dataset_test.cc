@@ -46,16 +46,20 @@ class DatasetTest : public testing::Test {
     return n;
   }
   void WriteGood() {
-    Write("facilities.jsonl",
-          R"({"id":"F1","name":"HTX chè","province":"Thái Nguyên","needs":[{"id":"N1","kind":"equipment","text":"máy sấy"}],"chain":"tea"})"
-          "\n"
-          R"({"id":"F2","name":"Xưởng may","province":"Nam Dinh","needs":[]})"
-          "\n");
-    Write("suppliers.jsonl",
-          R"({"id":"S1","name":"Cơ khí","province":"HN","serves":["toàn quốc"],"lang":"vi","text":"máy sấy","vector":[0.5,0.25]})"
-          "\n");
-    Write("experts.jsonl", R"({"id":"E1","name":"TS. Lan","province":"Phú Thọ","text":"chè"})" "\n");
-    Write("links.jsonl", R"({"from":"S1","to":"F1","type":"equips"})" "\n");
+    Write(
+        "facilities.jsonl",
+        R"({"id":"F1","name":"HTX chè","province":"Thái Nguyên","needs":[{"id":"N1","kind":"equipment","text":"máy sấy"}],"chain":"tea"})"
+        "\n"
+        R"({"id":"F2","name":"Xưởng may","province":"Nam Dinh","needs":[]})"
+        "\n");
+    Write(
+        "suppliers.jsonl",
+        R"({"id":"S1","name":"Cơ khí","province":"HN","serves":["toàn quốc"],"lang":"vi","text":"máy sấy","vector":[0.5,0.25]})"
+        "\n");
+    Write("experts.jsonl", R"({"id":"E1","name":"TS. Lan","province":"Phú Thọ","text":"chè"})"
+                           "\n");
+    Write("links.jsonl", R"({"from":"S1","to":"F1","type":"equips"})"
+                         "\n");
   }
   std::string dir_;
   std::unique_ptr<Store> store_;
@@ -72,15 +76,20 @@ TEST_F(DatasetTest, ImportsAGoodDataset) {
   EXPECT_EQ(report_.experts, 1u);
   EXPECT_EQ(report_.links, 1u);
   EXPECT_EQ(store_->GetFacility("F2")->province_id, "ninh-binh");
-  EXPECT_EQ(report_.Summary().rfind("imported 2 facilities (1 needs), 1 suppliers, 1 experts, 1 links; skipped 0 bad lines;", 0), 0u)
+  EXPECT_EQ(
+      report_.Summary().rfind(
+          "imported 2 facilities (1 needs), 1 suppliers, 1 experts, 1 links; skipped 0 bad lines;",
+          0),
+      0u)
       << report_.Summary();
 }
 
 TEST_F(DatasetTest, ABadLineStoresNothingAndNamesFileAndLine) {
   WriteGood();
-  Write("facilities.jsonl",
-        R"({"id":"F1","name":"a","province":"Thái Nguyên"})" "\n"
-        R"({"id":"F2","name":"b","province":"Xyz"})" "\n");
+  Write("facilities.jsonl", R"({"id":"F1","name":"a","province":"Thái Nguyên"})"
+                            "\n"
+                            R"({"id":"F2","name":"b","province":"Xyz"})"
+                            "\n");
   Status s = Import();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   ASSERT_EQ(report_.errors.size(), 1u);
@@ -92,10 +101,11 @@ TEST_F(DatasetTest, ABadLineStoresNothingAndNamesFileAndLine) {
 
 TEST_F(DatasetTest, SkipBadStoresTheGoodLines) {
   WriteGood();
-  Write("facilities.jsonl",
-        R"({"id":"F1","name":"a","province":"Thái Nguyên"})" "\n"
-        "\n"
-        R"({"id":"F2","name":"b","province":"Xyz"})" "\n");
+  Write("facilities.jsonl", R"({"id":"F1","name":"a","province":"Thái Nguyên"})"
+                            "\n"
+                            "\n"
+                            R"({"id":"F2","name":"b","province":"Xyz"})"
+                            "\n");
   ASSERT_OK(Import(/*skip_bad=*/true));
   EXPECT_EQ(report_.bad_lines, 1u);
   EXPECT_EQ(report_.errors[0].rfind("facilities.jsonl:3: ", 0), 0u) << report_.errors[0];
@@ -106,10 +116,11 @@ TEST_F(DatasetTest, SkipBadStoresTheGoodLines) {
 TEST_F(DatasetTest, InvalidUtf8LongLinesAndDeepJsonAreErrors) {
   std::string deep = R"({"id":"F3","name":"c","province":"HN","x":)" + std::string(50, '[') +
                      std::string(50, ']') + "}";
-  Write("facilities.jsonl",
-        R"({"id":"F1","name":"a","province":"Thái Nguyên"})" "\n"
-        "{\"id\":\"F2\",\"name\":\"b\xC3\x28\",\"province\":\"HN\"}\n" +
-        deep + "\n" + "{\"id\":\"F4\",\"name\":\"" + std::string(2 << 20, 'x') + "\"}\n");
+  Write("facilities.jsonl", R"({"id":"F1","name":"a","province":"Thái Nguyên"})"
+                            "\n"
+                            "{\"id\":\"F2\",\"name\":\"b\xC3\x28\",\"province\":\"HN\"}\n" +
+                                deep + "\n" + "{\"id\":\"F4\",\"name\":\"" +
+                                std::string(2 << 20, 'x') + "\"}\n");
   EXPECT_EQ(Import().code(), StatusCode::kInvalidArgument);
   ASSERT_EQ(report_.errors.size(), 3u);
   EXPECT_EQ(report_.errors[0], "facilities.jsonl:2: invalid UTF-8");
@@ -119,31 +130,44 @@ TEST_F(DatasetTest, InvalidUtf8LongLinesAndDeepJsonAreErrors) {
 }
 
 TEST_F(DatasetTest, UnknownEnumValuesNameFileLineAndField) {
-  Write("facilities.jsonl",
-        R"({"id":"F1","name":"a","province":"HN","needs":[{"id":"N1","kind":"machine","text":"x"}]})" "\n");
-  Write("suppliers.jsonl", R"({"id":"S1","name":"a","province":"HN","lang":"fr","text":"x"})" "\n");
-  Write("links.jsonl", R"({"from":"S1","to":"F1","type":"sells_to"})" "\n");
+  Write(
+      "facilities.jsonl",
+      R"({"id":"F1","name":"a","province":"HN","needs":[{"id":"N1","kind":"machine","text":"x"}]})"
+      "\n");
+  Write("suppliers.jsonl", R"({"id":"S1","name":"a","province":"HN","lang":"fr","text":"x"})"
+                           "\n");
+  Write("links.jsonl", R"({"from":"S1","to":"F1","type":"sells_to"})"
+                       "\n");
   EXPECT_FALSE(Import().ok());
   ASSERT_EQ(report_.errors.size(), 3u);
-  EXPECT_EQ(report_.errors[0].rfind("facilities.jsonl:1: field 'needs[0].kind': unknown need kind 'machine'", 0), 0u);
-  EXPECT_EQ(report_.errors[1].rfind("suppliers.jsonl:1: field 'lang': unknown language 'fr'", 0), 0u);
-  EXPECT_EQ(report_.errors[2].rfind("links.jsonl:1: field 'type': unknown link type 'sells_to'", 0), 0u);
+  EXPECT_EQ(report_.errors[0].rfind(
+                "facilities.jsonl:1: field 'needs[0].kind': unknown need kind 'machine'", 0),
+            0u);
+  EXPECT_EQ(report_.errors[1].rfind("suppliers.jsonl:1: field 'lang': unknown language 'fr'", 0),
+            0u);
+  EXPECT_EQ(report_.errors[2].rfind("links.jsonl:1: field 'type': unknown link type 'sells_to'", 0),
+            0u);
 }
 
 TEST_F(DatasetTest, LinksToUnknownIdsAndDuplicatesAreErrors) {
   WriteGood();
-  Write("links.jsonl",
-        R"({"from":"S1","to":"F1","type":"equips"})" "\n"
-        R"({"from":"S1","to":"F9","type":"equips"})" "\n");
-  Write("experts.jsonl",
-        R"({"id":"E1","name":"a","province":"HN","text":"x"})" "\n"
-        R"({"id":"E1","name":"b","province":"HN","text":"y"})" "\n"
-        R"({"id":"F1","name":"b","province":"HN","text":"y"})" "\n");
+  Write("links.jsonl", R"({"from":"S1","to":"F1","type":"equips"})"
+                       "\n"
+                       R"({"from":"S1","to":"F9","type":"equips"})"
+                       "\n");
+  Write("experts.jsonl", R"({"id":"E1","name":"a","province":"HN","text":"x"})"
+                         "\n"
+                         R"({"id":"E1","name":"b","province":"HN","text":"y"})"
+                         "\n"
+                         R"({"id":"F1","name":"b","province":"HN","text":"y"})"
+                         "\n");
   EXPECT_FALSE(Import().ok());
   ASSERT_EQ(report_.errors.size(), 3u);
-  EXPECT_EQ(report_.errors[0], "experts.jsonl:2: field 'id': duplicate id 'E1' (first at experts.jsonl:1)");
+  EXPECT_EQ(report_.errors[0],
+            "experts.jsonl:2: field 'id': duplicate id 'E1' (first at experts.jsonl:1)");
   EXPECT_EQ(report_.errors[1].rfind("experts.jsonl:3: field 'id': duplicate id 'F1'", 0), 0u);
-  EXPECT_EQ(report_.errors[2], "links.jsonl:2: field 'to': unknown id 'F9' (not in this import nor in the store)");
+  EXPECT_EQ(report_.errors[2],
+            "links.jsonl:2: field 'to': unknown id 'F9' (not in this import nor in the store)");
 }
 
 TEST_F(DatasetTest, LinkEndpointsMayBeInTheStore) {
@@ -152,7 +176,8 @@ TEST_F(DatasetTest, LinkEndpointsMayBeInTheStore) {
   fs::remove(fs::path(dir_) / "facilities.jsonl");
   fs::remove(fs::path(dir_) / "experts.jsonl");
   fs::remove(fs::path(dir_) / "suppliers.jsonl");
-  Write("links.jsonl", R"({"from":"F2","to":"F1","type":"supplies"})" "\n");
+  Write("links.jsonl", R"({"from":"F2","to":"F1","type":"supplies"})"
+                       "\n");
   ASSERT_OK(Import());
   EXPECT_EQ(store_->ListLinks("", 10)->items.size(), 2u);
 }
@@ -161,11 +186,13 @@ TEST_F(DatasetTest, NeedOwnedByAnotherFacilityIsAnError) {
   WriteGood();
   ASSERT_OK(Import());
   Write("facilities.jsonl",
-        R"({"id":"F7","name":"x","province":"HN","needs":[{"id":"N1","kind":"expert","text":"y"}]})" "\n");
+        R"({"id":"F7","name":"x","province":"HN","needs":[{"id":"N1","kind":"expert","text":"y"}]})"
+        "\n");
   EXPECT_FALSE(Import().ok());
   ASSERT_EQ(report_.errors.size(), 1u);
   EXPECT_EQ(report_.errors[0],
-            "facilities.jsonl:1: field 'needs[0].id': need 'N1' of facility 'F7' already belongs to facility 'F1'");
+            "facilities.jsonl:1: field 'needs[0].id': need 'N1' of facility 'F7' already belongs "
+            "to facility 'F1'");
 }
 
 TEST_F(DatasetTest, ReimportIsIdempotent) {
@@ -188,7 +215,8 @@ TEST_F(DatasetTest, ExportThenImportRoundTripsEveryField) {
   std::string out = TempPath("out");
   ExportReport er;
   ASSERT_OK(ExportDataset(*store_, out, &er));
-  EXPECT_NE(ReadAll(fs::path(out) / "facilities.jsonl").find(R"("chain":"tea")"), std::string::npos);
+  EXPECT_NE(ReadAll(fs::path(out) / "facilities.jsonl").find(R"("chain":"tea")"),
+            std::string::npos);
   StoreOptions o;
   o.path = TempPath("db2");
   o.reference = &Ref();
@@ -214,7 +242,9 @@ TEST_F(DatasetTest, CsvWithBomQuotesAndEmbeddedNewlines) {
         "S3,Bad,Atlantis,,vi,x,\n");
   Write("facilities.csv",
         "id,name,province,employees,needs\n"
-        "F1,HTX,Thai Nguyen,25,\"[{\"\"id\"\":\"\"N1\"\",\"\"kind\"\":\"\"expert\"\",\"\"text\"\":\"\"đào tạo\"\"}]\"\n");
+        "F1,HTX,Thai "
+        "Nguyen,25,\"[{\"\"id\"\":\"\"N1\"\",\"\"kind\"\":\"\"expert\"\",\"\"text\"\":\"\"đào "
+        "tạo\"\"}]\"\n");
   EXPECT_FALSE(Import().ok());
   ASSERT_EQ(report_.errors.size(), 1u);
   EXPECT_EQ(report_.errors[0], "suppliers.csv:5: field 'province': unknown province 'Atlantis'");

@@ -79,8 +79,8 @@ TEST(Reference, Nationwide) {
 }
 
 TEST(Reference, ResolvesSectorsByCodeNameAndAlias) {
-  for (const char* s : {"1076", "1076 - Sản xuất chè", "Sản xuất chè", "chế biến chè", "che bien che",
-                        "Tea processing"}) {
+  for (const char* s : {"1076", "1076 - Sản xuất chè", "Sản xuất chè", "chế biến chè",
+                        "che bien che", "Tea processing"}) {
     auto r = Real().ResolveSector(s);
     ASSERT_TRUE(r.ok()) << s << ": " << r.status().ToString();
     EXPECT_EQ((*r)->vsic, "1076") << s;
@@ -141,7 +141,8 @@ TEST_F(SmallData, BadRowsNameTheFileAndLine) {
         "name\tkind\tlat\tlon\tcurrent_id\tname_en\nÂn Bình\ttỉnh\t12\t102\tzzz\tX\n");
   auto ref = ReferenceData::Load(dir_.string());
   ASSERT_FALSE(ref.ok());
-  EXPECT_NE(ref.status().message().find("legacy.tsv:2: unknown current_id 'zzz'"), std::string::npos)
+  EXPECT_NE(ref.status().message().find("legacy.tsv:2: unknown current_id 'zzz'"),
+            std::string::npos)
       << ref.status().message();
   EXPECT_FALSE(ReferenceData::Load((dir_ / "missing").string()).ok());
 }

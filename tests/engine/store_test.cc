@@ -26,7 +26,8 @@ Facility MakeFacility(const std::string& id, std::vector<std::string> need_ids) 
   f.id = id;
   f.name = "Cơ sở " + id;
   f.province = "Thái Nguyên";
-  for (auto& n : need_ids) f.needs.push_back(Need{n, NeedKind::kEquipment, "máy sấy chè", {}, "{}"});
+  for (auto& n : need_ids)
+    f.needs.push_back(Need{n, NeedKind::kEquipment, "máy sấy chè", {}, "{}"});
   return f;
 }
 
@@ -154,12 +155,12 @@ TEST_F(StoreTest, ChangeLogRecordsEveryWriteInOrder) {
   ASSERT_OK(store_->PutSupplier(MakeSupplier("S1")));
   ASSERT_OK(store_->PutLink(Link{"S1", "F1", LinkType::kEquips, "{}"}));
   ASSERT_OK(store_->DeleteSupplier("S1"));
-  EXPECT_EQ(Changes(), (std::vector<std::string>{
-                           R"({"kind":"facility","id":"F1","op":"put"})",
-                           R"({"kind":"supplier","id":"S1","op":"put"})",
-                           R"({"kind":"link","id":"S1/equips/F1","op":"put"})",
-                           R"({"kind":"link","id":"S1/equips/F1","op":"delete"})",
-                           R"({"kind":"supplier","id":"S1","op":"delete"})"}));
+  EXPECT_EQ(Changes(),
+            (std::vector<std::string>{R"({"kind":"facility","id":"F1","op":"put"})",
+                                      R"({"kind":"supplier","id":"S1","op":"put"})",
+                                      R"({"kind":"link","id":"S1/equips/F1","op":"put"})",
+                                      R"({"kind":"link","id":"S1/equips/F1","op":"delete"})",
+                                      R"({"kind":"supplier","id":"S1","op":"delete"})"}));
   EXPECT_GT(store_->LatestSequence(), 0u);
   // Numbering continues after a reopen.
   store_.reset();
@@ -195,10 +196,11 @@ TEST_F(StoreTest, RawFamiliesAndPrefixScan) {
   ASSERT_OK(store_->PutRaw(Family::kMatches, "N1/c", "3"));
   ASSERT_OK(store_->PutRaw(Family::kMatches, "N2/a", "4"));
   std::string seen;
-  ASSERT_OK(store_->ScanRaw(Family::kMatches, "N1/", "N1/b", [&](std::string_view, std::string_view v) {
-    seen += v;
-    return true;
-  }));
+  ASSERT_OK(
+      store_->ScanRaw(Family::kMatches, "N1/", "N1/b", [&](std::string_view, std::string_view v) {
+        seen += v;
+        return true;
+      }));
   EXPECT_EQ(seen, "23");
   ASSERT_OK(store_->DeleteRaw(Family::kMatches, "N2/a"));
   EXPECT_EQ(store_->GetRaw(Family::kMatches, "N2/a").status().code(), StatusCode::kNotFound);
@@ -224,7 +226,8 @@ TEST_F(StoreTest, ANewerSchemaIsRefused) {
   auto s = Store::Open(o);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(s.status().message().find("schema version 99"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("schema version 99"), std::string::npos)
+      << s.status().message();
 }
 
 TEST(StoreOpen, ADirectoryThatIsNotAStoreIsCorruption) {

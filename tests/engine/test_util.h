@@ -9,14 +9,14 @@
 
 #include "engine/reference.h"
 
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    const ::ketnoi::Status _st = (expr);                  \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    const ::ketnoi::Status _st = (expr);                      \
     ASSERT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
   } while (0)
-#define EXPECT_OK(expr)                                   \
-  do {                                                    \
-    const ::ketnoi::Status _st = (expr);                  \
+#define EXPECT_OK(expr)                                       \
+  do {                                                        \
+    const ::ketnoi::Status _st = (expr);                      \
     EXPECT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
   } while (0)
 
@@ -35,9 +35,9 @@ inline const ReferenceData& Ref() {
 // A fresh, empty directory path unique to the running test.
 inline std::string TempPath(const std::string& tag) {
   const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path p = std::filesystem::path(testing::TempDir()) /
-                            ("ketnoi_" + std::string(info->test_suite_name()) + "_" +
-                             info->name() + "_" + tag);
+  std::filesystem::path p =
+      std::filesystem::path(testing::TempDir()) /
+      ("ketnoi_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + tag);
   std::filesystem::remove_all(p);
   return p.string();
 }

@@ -86,13 +86,16 @@ TEST(Validate, IdSyntax) {
 TEST(Validate, SizesAreBounded) {
   Facility f = GoodFacility();
   f.name = std::string(257, 'x');
-  EXPECT_NE(ValidateFacility(Ref(), &f).message().find("field 'name' is 257 bytes"), std::string::npos);
+  EXPECT_NE(ValidateFacility(Ref(), &f).message().find("field 'name' is 257 bytes"),
+            std::string::npos);
   f = GoodFacility();
   f.needs[0].text = std::string(8 * 1024 + 1, 'x');
   EXPECT_FALSE(ValidateFacility(Ref(), &f).ok());
   f = GoodFacility();
-  for (int i = 0; i < 101; ++i) f.needs.push_back(Need{"X" + std::to_string(i), NeedKind::kExpert, "t", {}, "{}"});
-  EXPECT_NE(ValidateFacility(Ref(), &f).message().find("field 'needs' has 102 entries"), std::string::npos);
+  for (int i = 0; i < 101; ++i)
+    f.needs.push_back(Need{"X" + std::to_string(i), NeedKind::kExpert, "t", {}, "{}"});
+  EXPECT_NE(ValidateFacility(Ref(), &f).message().find("field 'needs' has 102 entries"),
+            std::string::npos);
   Supplier s = GoodSupplier();
   s.serves.assign(65, "Hà Nội");
   EXPECT_FALSE(ValidateSupplier(Ref(), &s).ok());
@@ -119,13 +122,15 @@ TEST(Validate, ServesResolvesAndNationwide) {
   EXPECT_EQ(s.serves_ids, (std::vector<std::string>{"hung-yen", "ninh-binh", "bac-ninh"}));
   s = GoodSupplier();
   s.serves.push_back("Atlantis");
-  EXPECT_EQ(ValidateSupplier(Ref(), &s).message(), "field 'serves[3]': unknown province 'Atlantis'");
+  EXPECT_EQ(ValidateSupplier(Ref(), &s).message(),
+            "field 'serves[3]': unknown province 'Atlantis'");
 }
 
 TEST(Validate, LangAndVector) {
   Supplier s = GoodSupplier();
   s.lang = "fr";
-  EXPECT_NE(ValidateSupplier(Ref(), &s).message().find("field 'lang': unknown language 'fr'"), std::string::npos);
+  EXPECT_NE(ValidateSupplier(Ref(), &s).message().find("field 'lang': unknown language 'fr'"),
+            std::string::npos);
   s = GoodSupplier();
   s.vector = {0.5f, NAN};
   EXPECT_EQ(ValidateSupplier(Ref(), &s).message(), "field 'vector[1]' is not a finite number");
