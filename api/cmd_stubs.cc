@@ -12,11 +12,9 @@ int NotYet(const char* name) {
 }
 }  // namespace
 
-int RunServe(const ServeArgs&) { return NotYet("serve"); }
 int RunMatch(const MatchArgs&) { return NotYet("match"); }
 int RunLeads(const LeadsArgs&) { return NotYet("leads"); }
 int RunEval(const EvalArgs&) { return NotYet("eval"); }
-int RunKeys(const KeysArgs&) { return NotYet("keys"); }
 int RunBackup(const BackupArgs&) { return NotYet("backup"); }
 int RunChain(const ChainArgs&) { return NotYet("chain"); }
 

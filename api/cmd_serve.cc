@@ -1,0 +1,166 @@
+// `ketnoi serve`: opens the store, optionally seeds the demo, serves the HTTP
+// API until SIGINT/SIGTERM, then drains in-flight requests and flushes.
+//
+// Signals are blocked in every thread (the mask is set before any thread
+// starts) and taken synchronously by sigwait() in the main thread, so no
+// handler runs in the middle of a request.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "api/auth.h"
+#include "api/commands.h"
+#include "api/server.h"
+#include "engine/dataset.h"
+#include "engine/reference.h"
+#include "engine/store.h"
+
+namespace ketnoi::api {
+namespace {
+
+int Fail(const std::string& what, int code) {
+  std::fprintf(stderr, "ketnoi serve: %s\n", what.c_str());
+  return code;
+}
+
+// Reads the JSON config file; keys are ServerOptions fields. Unknown keys and
+// wrong types are errors naming the key.
+Status LoadConfig(const std::string& path, ServerOptions* o) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("--config: cannot read " + path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgument(path + ": not a JSON object");
+  }
+  try {
+    for (const auto& [key, value] : j.items()) {
+      if (key == "bind") o->bind = value.get<std::string>();
+      else if (key == "port") o->port = value.get<int>();
+      else if (key == "threads") o->threads = value.get<int>();
+      else if (key == "keep_alive_max_count") o->keep_alive_max_count = value.get<size_t>();
+      else if (key == "keep_alive_timeout_s") o->keep_alive_timeout_s = value.get<int>();
+      else if (key == "read_timeout_s") o->read_timeout_s = value.get<int>();
+      else if (key == "write_timeout_s") o->write_timeout_s = value.get<int>();
+      else if (key == "listen_backlog") o->listen_backlog = value.get<int>();
+      else if (key == "access_log") o->access_log = value.get<bool>();
+      else if (key == "max_json_body_bytes") o->limits.max_json_body_bytes = value.get<size_t>();
+      else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
+      else if (key == "max_json_depth") o->limits.max_json_depth = value.get<int>();
+      else if (key == "max_page_size") o->limits.max_page_size = value.get<size_t>();
+      else return InvalidArgument(path + ": unknown key '" + key + "'");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(path + ": wrong type: " + e.what());
+  }
+  return Status::OK();
+}
+
+// With --demo: data/demo imported into an empty store, and an admin key
+// created at first start, written to <db>/../demo-admin.key and printed.
+// Sets *hint to a curl command to print once the port is known.
+Status SeedDemo(engine::Store* store, const std::string& db, std::string* hint) {
+  auto first = store->ListFacilities("", 1);
+  if (!first.ok()) return first.status();
+  if (first->items.empty()) {
+    engine::ImportReport report;
+    std::string dir = engine::DefaultDataDir() + "/demo";
+    Status st = engine::ImportDataset(store, dir, engine::ImportOptions{}, &report);
+    for (const auto& e : report.errors) std::fprintf(stderr, "ketnoi serve: %s\n", e.c_str());
+    if (!st.ok()) return st.WithPrefix("importing " + dir);
+    std::fprintf(stderr, "ketnoi serve: demo data %s\n", report.Summary().c_str());
+    first = store->ListFacilities("", 1);
+    if (!first.ok()) return first.status();
+  }
+  std::filesystem::path key_file =
+      std::filesystem::absolute(db).lexically_normal().parent_path() / "demo-admin.key";
+  KeyStore keys(store);
+  auto existing = keys.List();
+  if (!existing.ok()) return existing.status();
+  std::string example = first->items.empty() ? "F001" : first->items[0].id;
+  if (existing->empty()) {
+    auto created = keys.Create(Role::kAdmin, "");
+    if (!created.ok()) return created.status();
+    {
+      std::ofstream out(key_file, std::ios::trunc);
+      out << created->first << "\n";
+    }
+    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
+                                               std::filesystem::perms::owner_write);
+    std::printf("ketnoi: demo admin key (saved in %s): %s\n", key_file.c_str(),
+                created->first.c_str());
+  } else {
+    std::printf("ketnoi: demo admin key in %s\n", key_file.c_str());
+  }
+  *hint = "curl -H \"Authorization: Bearer $(cat " + key_file.string() + ")\" ";
+  *hint += "http://127.0.0.1:{port}/v1/facilities/" + example;
+  return Status::OK();
+}
+
+}  // namespace
+
+int RunServe(const ServeArgs& args) {
+  std::string db = args.db.empty() && args.demo ? "var/demo-db" : args.db;
+  if (db.empty()) return Fail("--db is required (or --demo)", 2);
+
+  ServerOptions options;
+  if (!args.config.empty()) {
+    if (Status st = LoadConfig(args.config, &options); !st.ok()) return Fail(st.ToString(), 2);
+  }
+  // Flags given with non-default values override the config file.
+  if (args.port != ServeArgs{}.port || args.config.empty()) options.port = args.port;
+  if (args.threads != 0) options.threads = args.threads;
+  if (args.bind != ServeArgs{}.bind || args.config.empty()) options.bind = args.bind;
+  if (args.demo) options.anonymous_reads = true;
+
+  auto ref = engine::ReferenceData::Load(engine::DefaultDataDir());
+  if (!ref.ok()) return Fail(ref.status().ToString(), 1);
+  if (args.demo) {
+    std::error_code ec;  // a failure shows up as the store's open error
+    std::filesystem::create_directories(std::filesystem::absolute(db).parent_path(), ec);
+  }
+  engine::StoreOptions store_options;
+  store_options.path = db;
+  store_options.reference = ref->get();
+  auto store = engine::Store::Open(store_options);
+  if (!store.ok()) return Fail("cannot open the store " + db + ": " + store.status().ToString(), 1);
+  std::string hint;
+  if (args.demo) {
+    if (Status st = SeedDemo(store->get(), db, &hint); !st.ok()) return Fail(st.ToString(), 1);
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  KeyStore keys(store->get());
+  ApiContext ctx;
+  ctx.store = store->get();
+  ctx.keys = &keys;
+  auto server = HttpServer::Start(options, ctx);
+  if (!server.ok()) return Fail(server.status().ToString(), 1);
+  std::printf("ketnoi: serving on http://%s:%d\n", options.bind.c_str(), (*server)->port());
+  if (options.anonymous_reads) {
+    std::printf("ketnoi: demo mode: GET routes are open without a key (read-only)\n");
+  }
+  if (!hint.empty()) {
+    hint.replace(hint.find("{port}"), 6, std::to_string((*server)->port()));
+    std::printf("ketnoi: try  %s\n", hint.c_str());
+  }
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "ketnoi serve: signal %d: draining in-flight requests\n", sig);
+  (*server)->Stop();
+  if (Status st = (*store)->Flush(); !st.ok()) return Fail("flush: " + st.ToString(), 1);
+  std::fprintf(stderr, "ketnoi serve: stopped; store flushed\n");
+  return 0;
+}
+
+}  // namespace ketnoi::api
