@@ -16,6 +16,5 @@ int RunMatch(const MatchArgs&) { return NotYet("match"); }
 int RunLeads(const LeadsArgs&) { return NotYet("leads"); }
 int RunEval(const EvalArgs&) { return NotYet("eval"); }
 int RunBackup(const BackupArgs&) { return NotYet("backup"); }
-int RunChain(const ChainArgs&) { return NotYet("chain"); }
 
 }  // namespace ketnoi::api
