@@ -12,8 +12,6 @@ int NotYet(const char* name) {
 }
 }  // namespace
 
-int RunMatch(const MatchArgs&) { return NotYet("match"); }
-int RunLeads(const LeadsArgs&) { return NotYet("leads"); }
 int RunEval(const EvalArgs&) { return NotYet("eval"); }
 int RunBackup(const BackupArgs&) { return NotYet("backup"); }
 

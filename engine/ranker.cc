@@ -294,17 +294,17 @@ void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direct
                     std::find(cand.serves_ids.begin(), cand.serves_ids.end(), need.province_id) !=
                         cand.serves_ids.end();
       vi += listed ? ", phục vụ " + need.province_name : ", phục vụ toàn quốc";
-      en += listed ? ", serves " + need.province_name : ", serves nationwide";
+      en += listed ? ", serves " + need.province_name_en : ", serves nationwide";
     } else if (cand.declares_service_area && !e->serves_province) {
       vi += ", không phục vụ " + need.province_name;
-      en += ", does not serve " + need.province_name;
+      en += ", does not serve " + need.province_name_en;
     } else if (!cand.province_name.empty()) {
       vi += ", ở " + cand.province_name;
-      en += ", based in " + cand.province_name;
+      en += ", based in " + cand.province_name_en;
     }
   } else if (!need.province_name.empty()) {
     vi += ", ở " + need.province_name;
-    en += ", in " + need.province_name;
+    en += ", in " + need.province_name_en;
   }
   if (e->distance_km.has_value()) {
     vi += ", cách " + FormatKm(*e->distance_km) + " km";

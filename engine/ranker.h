@@ -77,7 +77,8 @@ struct MatchSide {
   std::string id;
   std::string name;
   std::string province_id;    // resolved current province ("" when unknown)
-  std::string province_name;  // display name of the current province
+  std::string province_name;     // display name of the current province
+  std::string province_name_en;  // its English name
   double lat = 0, lon = 0;
   bool has_place = false;
   std::vector<std::string> serves_ids;  // suppliers only

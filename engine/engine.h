@@ -1,0 +1,87 @@
+// Engine: the one object api/ talks to. It owns the reference data, the
+// lexicon, the RocksDB store, the matcher (retrievers, ranker, materialised
+// lists) and the value-chain graph, and keeps them in step: every write
+// through the Engine goes to the store first, then updates the matcher's
+// indexes and lists and the graph.
+//
+// Thread safety: reads (store(), matcher() const calls, graph() queries) run
+// concurrently; writes are serialised by the engine.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/dataset.h"
+#include "engine/feedback.h"
+#include "engine/matcher.h"
+#include "engine/model.h"
+
+namespace ketnoi::indexer {
+class Lexicon;
+}
+
+namespace ketnoi::engine {
+
+class Store;
+class ReferenceData;
+class ValueChainGraph;
+class ChainCatalog;
+class StageInferer;
+
+struct EngineOptions {
+  std::string db;              // store directory (REQUIRED)
+  std::string data_dir;        // reference data, lexicon, chains; "" = DefaultDataDir()
+  bool create_if_missing = true;
+  bool sync_writes = false;    // see StoreOptions::sync_writes
+  // Ranker weights (JSON, engine/ranker.h); "" = data_dir/config/ranker.json
+  // when it exists, else the built-in defaults.
+  std::string ranker_weights;
+  bool build_graph = true;     // the graph feeds the chain-fit feature
+  size_t candidates = 200;
+  size_t materialized_k = 30;
+  double default_min_score = 0.25;
+  int dim = 128;
+};
+
+class Engine {
+ public:
+  static StatusOr<std::unique_ptr<Engine>> Open(const EngineOptions& options);
+  ~Engine();
+
+  Store& store();
+  const ReferenceData& reference() const;
+  const indexer::Lexicon* lexicon() const;
+  // The current matcher; Rebuild() replaces it, so hold the pointer for the
+  // duration of a call rather than keeping a reference.
+  std::shared_ptr<Matcher> matcher() const;
+  ValueChainGraph* graph();  // null when build_graph is false
+  FeedbackStore& feedback();
+
+  // Validating writes that keep the indexes, lists and graph in step.
+  Status PutFacility(const Facility& f);
+  Status PutSupplier(const Supplier& s);
+  Status PutExpert(const Expert& e);
+  Status PutLink(const Link& l);
+  Status DeleteFacility(const std::string& id);
+  Status DeleteSupplier(const std::string& id);
+  Status DeleteExpert(const std::string& id);
+  Status DeleteLink(const Link& l);
+  Status PutFeedback(const Feedback& fb);
+  // Imports a dataset directory (engine/dataset.h rules), then rebuilds the
+  // matcher and the graph from the store.
+  Status Import(const std::string& dataset_dir, const ImportOptions& options,
+                ImportReport* report);
+  // Rebuilds the matcher and the graph from the store (after bulk writes).
+  Status Rebuild();
+
+ private:
+  Status RebuildLocked();
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ketnoi::engine

@@ -1,0 +1,585 @@
+#include "engine/matcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/feedback.h"
+#include "engine/matcher_internal.h"
+#include "engine/reference.h"
+#include "engine/store.h"
+#include "indexer/lexicon.h"
+
+namespace ketnoi::engine {
+namespace {
+
+constexpr int kMaxK = 100;
+
+// Field weights of the indexed texts: the need or capability text carries
+// the meaning; names and products add context at lower weight.
+constexpr float kNameWeight = 0.4f;
+constexpr float kTextWeight = 1.0f;
+constexpr float kProductsWeight = 0.3f;
+
+// The chain a VSIC code belongs to (longest matching prefix wins).
+std::string ChainOfVsic(std::string_view vsic) {
+  static const std::pair<std::string_view, std::string_view> kMap[] = {
+      {"1076", "tea"},      {"1062", "cassava"},    {"1074", "cassava"},   {"1030", "fruit"},
+      {"1020", "seafood"},  {"03", "seafood"},      {"13", "textile"},     {"14", "textile"},
+      {"24", "mechanical"}, {"25", "mechanical"},   {"28", "mechanical"},  {"1629", "crafts"},
+      {"16", "wood"},       {"31", "wood"},         {"23", "crafts"},      {"32", "crafts"},
+  };
+  std::string best;
+  size_t best_len = 0;
+  for (const auto& [prefix, chain] : kMap) {
+    if (vsic.substr(0, prefix.size()) == prefix && prefix.size() > best_len) {
+      best = chain;
+      best_len = prefix.size();
+    }
+  }
+  return best;
+}
+
+// The chain most of the text's concepts belong to ("" when none).
+std::string ChainOfAnalysis(const indexer::Analysis& a) {
+  std::unordered_map<std::string, int> votes;
+  for (const auto& c : a.concepts) {
+    std::string ch = ChainOfConcept(c.concept_id);
+    if (!ch.empty()) votes[ch] += c.broader ? 1 : 2;
+  }
+  std::string best;
+  int best_votes = 0;
+  for (const auto& [ch, v] : votes) {
+    if (v > best_votes || (v == best_votes && ch < best)) {
+      best = ch;
+      best_votes = v;
+    }
+  }
+  return best;
+}
+
+std::string ChainFromExtra(const std::string& extra_json) {
+  if (extra_json.size() < 3) return "";
+  nlohmann::json j = nlohmann::json::parse(extra_json, nullptr, false);
+  if (!j.is_object()) return "";
+  auto it = j.find("chain");
+  if (it == j.end() || !it->is_string()) return "";
+  return it->get<std::string>();
+}
+
+void SetPlace(const ReferenceData& ref, const std::string& written, const std::string& id,
+              MatchSide* side, std::string* region) {
+  side->province_id = id;
+  if (const Province* p = ref.ProvinceById(id)) {
+    side->province_name = p->name;
+    side->province_name_en = p->name_en;
+    side->lat = p->lat;
+    side->lon = p->lon;
+    side->has_place = true;
+    *region = p->region;
+  }
+  if (!written.empty()) {
+    auto place = ref.ResolveProvince(written);
+    if (place.ok()) {  // the old province's centroid is closer to the truth
+      side->lat = place->lat;
+      side->lon = place->lon;
+    }
+  }
+}
+
+std::vector<indexer::TextField> NeedFields(const std::string& text, const std::string& products) {
+  std::vector<indexer::TextField> f{{text, kTextWeight}};
+  if (!products.empty()) f.push_back({products, kProductsWeight});
+  return f;
+}
+
+}  // namespace
+
+indexer::Analysis TrimForRanking(indexer::Analysis a) {
+  std::vector<indexer::Feature> kept;
+  for (auto& f : a.features) {
+    if (f.kind == indexer::FeatureKind::kAccented) kept.push_back(std::move(f));
+  }
+  a.features = std::move(kept);
+  a.accented.clear();
+  a.folded.clear();
+  return a;
+}
+
+std::string_view TargetKindName(TargetKind k) {
+  return k == TargetKind::kSupplier ? "supplier" : "expert";
+}
+
+bool ParseTargetKind(std::string_view s, TargetKind* out) {
+  if (s == "supplier") { *out = TargetKind::kSupplier; return true; }
+  if (s == "expert") { *out = TargetKind::kExpert; return true; }
+  return false;
+}
+
+// ---------------------------------------------------------------- parties
+
+namespace matcher_detail {
+
+std::shared_ptr<Party> SupplierParty(const Matcher::Impl& impl, const Supplier& s) {
+  auto p = std::make_shared<Party>();
+  p->text = s.name + ". " + s.text;
+  p->analysis = TrimForRanking(impl.analyzer->Analyze(s.name + ". " + s.text));
+  p->side.id = s.id;
+  p->side.name = s.name;
+  SetPlace(*impl.reference, s.province, s.province_id, &p->side, &p->region);
+  p->side.serves_ids = s.serves_ids;
+  p->side.nationwide = s.nationwide;
+  p->side.declares_service_area = s.nationwide || !s.serves_ids.empty();
+  p->side.lang = s.lang;
+  p->side.chain = ChainOfAnalysis(p->analysis);
+  p->side.analysis = &p->analysis;
+  return p;
+}
+
+std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e) {
+  auto p = std::make_shared<Party>();
+  p->text = e.name + ". " + e.text;
+  p->analysis = TrimForRanking(impl.analyzer->Analyze(p->text));
+  p->side.id = e.id;
+  p->side.name = e.name;
+  SetPlace(*impl.reference, e.province, e.province_id, &p->side, &p->region);
+  p->side.chain = ChainOfAnalysis(p->analysis);
+  p->side.analysis = &p->analysis;
+  return p;
+}
+
+std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, const Need& n) {
+  auto p = std::make_shared<Party>();
+  p->text = n.text;
+  p->analysis = TrimForRanking(impl.analyzer->Analyze(n.text));
+  p->side.id = n.id;
+  p->side.name = f.name;
+  SetPlace(*impl.reference, f.province, f.province_id, &p->side, &p->region);
+  p->side.budget_vnd = n.budget_vnd;
+  p->side.chain = ChainFromExtra(f.extra_json);
+  if (p->side.chain.empty()) p->side.chain = ChainOfVsic(f.sector_vsic);
+  if (p->side.chain.empty()) p->side.chain = ChainOfAnalysis(p->analysis);
+  p->side.analysis = &p->analysis;
+  p->facility_id = f.id;
+  p->need_id = n.id;
+  p->need_kind = n.kind;
+  // Products are indexed with the need (context), not ranked on.
+  p->text = n.text;
+  if (!f.products.empty()) p->region += "";  // region already set by SetPlace
+  return p;
+}
+
+indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
+                                    const std::vector<float>& vector) {
+  indexer::Document d;
+  d.id = id;
+  d.fields = {{name, kNameWeight}, {text, kTextWeight}};
+  d.vector = vector;
+  return d;
+}
+
+indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f) {
+  indexer::Document d;
+  d.id = id;
+  d.fields = NeedFields(n.text, f.products);
+  return d;
+}
+
+}  // namespace matcher_detail
+
+using namespace matcher_detail;
+
+// ---------------------------------------------------------------- open
+
+Matcher::Matcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Matcher::~Matcher() = default;
+
+namespace {
+
+indexer::RetrieverOptions RetrieverOptionsFor(const MatcherOptions& o) {
+  indexer::RetrieverOptions r;
+  r.lsa.dim = o.dim;
+  r.dense_candidates = o.candidates;
+  r.sparse_candidates = o.candidates;
+  return r;
+}
+
+}  // namespace
+
+Status BuildCollections(Matcher::Impl* impl);  // matcher_lists.cc
+bool ListsAreStale(Matcher::Impl* impl);        // matcher_lists.cc
+
+StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
+  if (options.store == nullptr) return InvalidArgument("MatcherOptions.store is required");
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->reference = &impl->options.store->reference();
+  impl->analyzer = std::make_unique<indexer::Analyzer>(impl->options.lexicon);
+  impl->ranker = std::make_unique<Ranker>(impl->options.weights, impl->options.lexicon);
+  auto start = std::chrono::steady_clock::now();
+  for (Collection* c : {&impl->suppliers, &impl->experts, &impl->needs[0], &impl->needs[1]}) {
+    c->retriever = std::make_unique<indexer::Retriever>(impl->analyzer.get(),
+                                                        RetrieverOptionsFor(impl->options));
+  }
+  Status s = BuildCollections(impl.get());
+  if (!s.ok()) return s;
+  impl->build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::unique_ptr<Matcher> m(new Matcher(std::move(impl)));
+  if (ListsAreStale(m->impl_.get())) {
+    s = m->RefreshAll();
+    if (!s.ok()) return s;
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------- ranking
+
+namespace matcher_detail {
+
+// Filters resolved once per request.
+struct ResolvedFilters {
+  std::unordered_set<std::string> provinces;
+  std::string region;
+  std::string chain;
+  std::optional<int64_t> budget_min, budget_max;
+  std::string lang;
+  bool serves_my_province = false;
+  std::unordered_set<std::string> exclude;
+  double min_score = 0;
+};
+
+StatusOr<ResolvedFilters> ResolveFilters(const Matcher::Impl& impl, const MatchFilters& f) {
+  ResolvedFilters r;
+  for (const auto& p : f.provinces) {
+    auto place = impl.reference->ResolveProvince(p);
+    if (!place.ok()) return InvalidArgument("filter 'province': " + place.status().message());
+    r.provinces.insert(place->province->id);
+  }
+  if (!f.region.empty()) {
+    bool known = false;
+    for (const auto& p : impl.reference->Provinces()) known |= p.region == f.region;
+    if (!known) return InvalidArgument("filter 'region': unknown region '" + f.region + "'");
+    r.region = f.region;
+  }
+  if (!f.sector.empty()) {
+    auto sector = impl.reference->ResolveSector(f.sector);
+    std::string chain;
+    if (sector.ok()) chain = ChainOfVsic((*sector)->vsic);
+    static const char* kChains[] = {"tea", "cassava", "fruit", "textile",
+                                    "mechanical", "wood", "crafts", "seafood"};
+    for (const char* c : kChains) {
+      if (f.sector == c) chain = c;
+    }
+    if (chain.empty()) {
+      return InvalidArgument("filter 'sector': '" + f.sector +
+                             "' names no value chain (tea, cassava, fruit, textile, mechanical, "
+                             "wood, crafts, seafood)");
+    }
+    r.chain = chain;
+  }
+  if (!f.lang.empty() && f.lang != "vi" && f.lang != "en") {
+    return InvalidArgument("filter 'lang': expected 'vi' or 'en', got '" + f.lang + "'");
+  }
+  r.lang = f.lang;
+  if (f.budget_min && f.budget_max && *f.budget_min > *f.budget_max) {
+    return InvalidArgument("filter 'budget_min' is larger than 'budget_max'");
+  }
+  r.budget_min = f.budget_min;
+  r.budget_max = f.budget_max;
+  r.serves_my_province = f.serves_my_province;
+  r.exclude.insert(f.exclude_ids.begin(), f.exclude_ids.end());
+  r.min_score = f.min_score.value_or(impl.options.default_min_score);
+  return r;
+}
+
+bool Serves(const MatchSide& cand, const std::string& province_id) {
+  if (cand.province_id == province_id || cand.nationwide) return true;
+  return std::find(cand.serves_ids.begin(), cand.serves_ids.end(), province_id) !=
+         cand.serves_ids.end();
+}
+
+// The candidate-side filter pushed down into the retriever.
+class PartyFilter : public indexer::IdFilter {
+ public:
+  PartyFilter(const Collection& c, const ResolvedFilters& f, const MatchSide* need)
+      : c_(c), f_(f), need_(need) {}
+  bool Allows(int64_t id) const override {
+    auto it = c_.parties.find(id);
+    if (it == c_.parties.end()) return false;
+    const Party& p = *it->second;
+    if (f_.exclude.count(p.side.id)) return false;
+    if (!f_.provinces.empty()) {
+      bool any = false;
+      for (const auto& prov : f_.provinces) any = any || Serves(p.side, prov);
+      if (!any) return false;
+    }
+    if (!f_.region.empty() && p.region != f_.region) return false;
+    if (!f_.lang.empty() && p.side.lang != f_.lang) return false;
+    if (!f_.chain.empty() && p.side.chain != f_.chain) return false;
+    if (f_.serves_my_province && need_ != nullptr && !need_->province_id.empty() &&
+        !Serves(p.side, need_->province_id)) {
+      return false;
+    }
+    if (f_.budget_min || f_.budget_max) {  // leads: the need's budget
+      if (!p.side.budget_vnd) return false;
+      if (f_.budget_min && *p.side.budget_vnd < *f_.budget_min) return false;
+      if (f_.budget_max && *p.side.budget_vnd > *f_.budget_max) return false;
+    }
+    return true;
+  }
+
+ private:
+  const Collection& c_;
+  const ResolvedFilters& f_;
+  const MatchSide* need_;
+};
+
+std::unordered_map<std::string, double> FeedbackFor(const Matcher::Impl& impl,
+                                                    const std::string& need_id) {
+  std::unordered_map<std::string, double> out;
+  if (need_id.empty()) return out;
+  FeedbackStore fs(impl.options.store);
+  auto all = fs.ForNeed(need_id);
+  if (!all.ok()) return out;
+  for (const auto& fb : *all) out[fb.candidate_id] = VerdictValue(fb.verdict);
+  return out;
+}
+
+struct Scored {
+  const Party* party;
+  int64_t id;
+  Explanation e;
+};
+
+// Ranks `targets` for `need` (the need party). For leads, `need_is_query` is
+// false: `query_party` is the supplier/expert and the collection holds needs.
+// REQUIRES: impl.mu held (shared).
+StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& query_party,
+                                      const Collection& targets, bool lead_direction,
+                                      TargetKind kind, const ResolvedFilters& filters, size_t k,
+                                      const std::unordered_map<std::string, double>& feedback,
+                                      double* sparse_max_out = nullptr) {
+  if (!targets.built) return std::vector<MatchItem>{};
+  PartyFilter filter(targets, filters, lead_direction ? nullptr : &query_party.side);
+  indexer::Query q;
+  q.fields = {{query_party.text, kTextWeight}};
+  q.k = impl.options.candidates;
+  q.filter = &filter;
+  auto found = targets.retriever->Search(q);
+  if (!found.ok()) return found.status();
+  double sparse_max = 0;
+  for (const auto& c : *found) sparse_max = std::max<double>(sparse_max, c.sparse);
+  if (sparse_max_out) *sparse_max_out = sparse_max;
+  Direction dir = lead_direction ? Direction::kLead
+                  : kind == TargetKind::kSupplier ? Direction::kNeedToSupplier
+                                                  : Direction::kNeedToExpert;
+  std::vector<Scored> scored;
+  scored.reserve(found->size());
+  for (const auto& c : *found) {
+    auto it = targets.parties.find(c.id);
+    if (it == targets.parties.end()) continue;
+    const Party& other = *it->second;
+    const Party& need = lead_direction ? other : query_party;
+    const Party& cand = lead_direction ? query_party : other;
+    PairEvidence ev;
+    ev.dense = c.dense;
+    ev.sparse = c.sparse;
+    ev.sparse_max = sparse_max;
+    auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
+    if (fb != feedback.end()) ev.feedback = fb->second;
+    if (impl.options.chain_fit && !need.facility_id.empty()) {
+      ChainFit fit = impl.options.chain_fit(need.facility_id, cand.side.id);
+      ev.chain_fit = fit.score;
+      ev.chain_path = fit.path;
+    }
+    Explanation e = impl.ranker->Score(need.side, cand.side, ev, dir);
+    if (e.score < filters.min_score) continue;
+    scored.push_back({&other, c.id, std::move(e)});
+  }
+  std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+    if (a.e.score != b.e.score) return a.e.score > b.e.score;
+    return a.party->side.id < b.party->side.id;
+  });
+  if (scored.size() > k) scored.resize(k);
+  std::vector<MatchItem> items;
+  items.reserve(scored.size());
+  for (auto& s : scored) {
+    // The lexical evidence is looked up for the kept results only.
+    for (const auto& t : targets.retriever->Explain(q, s.id)) {
+      if (t.term.size() > 2 && (t.term[0] == 's' || t.term[0] == 'a' || t.term[0] == 'b')) {
+        std::string w = t.term.substr(2);
+        std::replace(w.begin(), w.end(), '_', ' ');
+        if (std::find(s.e.matched_terms.begin(), s.e.matched_terms.end(), w) ==
+            s.e.matched_terms.end()) {
+          s.e.matched_terms.push_back(std::move(w));
+        }
+      }
+      if (s.e.matched_terms.size() >= 8) break;
+    }
+    if (s.e.matched_concepts.empty() && !s.e.matched_terms.empty()) {
+      // Re-word the reason with the matched words.
+      const Party& need = lead_direction ? *s.party : query_party;
+      const Party& cand = lead_direction ? query_party : *s.party;
+      PairEvidence ev;
+      ev.dense = s.e.values[0];
+      ev.sparse = s.e.values[1];
+      ev.sparse_max = 1;
+      ev.chain_fit = s.e.values[static_cast<int>(RankFeature::kChain)];
+      ev.chain_path = s.e.chain_path;
+      ev.feedback = s.e.values[static_cast<int>(RankFeature::kFeedback)];
+      for (const auto& w : s.e.matched_terms) ev.matched_terms.push_back("s:" + w);
+      Explanation again = impl.ranker->Score(need.side, cand.side, ev, dir);
+      s.e.reason_vi = again.reason_vi;
+      s.e.reason_en = again.reason_en;
+    }
+    MatchItem item;
+    item.id = s.party->side.id;
+    item.name = s.party->side.name;
+    item.province_id = s.party->side.province_id;
+    item.explanation = std::move(s.e);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// REQUIRES: impl.mu held (shared). Null when unknown.
+const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id) {
+  for (const Collection& c : impl.needs) {
+    int64_t n = c.ids.Find(need_id);
+    if (n < 0) continue;
+    auto it = c.parties.find(n);
+    if (it != c.parties.end()) return it->second.get();
+  }
+  return nullptr;
+}
+
+}  // namespace matcher_detail
+
+StatusOr<MatchList> Matcher::Match(const MatchRequest& req) const {
+  if (req.k < 1 || req.k > kMaxK) {
+    return InvalidArgument("k must be between 1 and " + std::to_string(kMaxK) + ", got " +
+                           std::to_string(req.k));
+  }
+  std::shared_lock lock(impl_->mu);
+  const Party* need = FindNeed(*impl_, req.need_id);
+  if (need == nullptr) return NotFound("unknown need '" + req.need_id + "'");
+  auto filters = ResolveFilters(*impl_, req.filters);
+  if (!filters.ok()) return filters.status();
+  TargetKind kind = req.kind.value_or(need->need_kind == NeedKind::kEquipment
+                                          ? TargetKind::kSupplier
+                                          : TargetKind::kExpert);
+  auto items = Rank(*impl_, *need, impl_->Targets(kind), false, kind, *filters,
+                    static_cast<size_t>(req.k), FeedbackFor(*impl_, req.need_id));
+  if (!items.ok()) return items.status();
+  MatchList out;
+  out.need_id = req.need_id;
+  out.kind = kind;
+  out.items = std::move(*items);
+  out.version = impl_->options.store->LatestSequence();
+  return out;
+}
+
+StatusOr<MatchList> Matcher::Search(const SearchRequest& req) const {
+  if (req.k < 1 || req.k > kMaxK) {
+    return InvalidArgument("k must be between 1 and " + std::to_string(kMaxK));
+  }
+  if (req.text.empty()) return InvalidArgument("field 'text' is required");
+  if (req.text.size() > 8192) return InvalidArgument("field 'text' is longer than 8192 bytes");
+  Facility f;
+  f.name = "";
+  if (!req.province.empty()) {
+    auto place = impl_->reference->ResolveProvince(req.province);
+    if (!place.ok()) return InvalidArgument("field 'province': " + place.status().message());
+    f.province = req.province;
+    f.province_id = place->province->id;
+  }
+  if (!req.sector.empty()) {
+    auto sector = impl_->reference->ResolveSector(req.sector);
+    if (sector.ok()) f.sector_vsic = (*sector)->vsic;
+  }
+  Need n;
+  n.text = req.text;
+  n.budget_vnd = req.budget_vnd;
+  n.kind = req.kind == TargetKind::kSupplier ? NeedKind::kEquipment : NeedKind::kExpert;
+  auto party = NeedParty(*impl_, f, n);
+  auto filters = ResolveFilters(*impl_, req.filters);
+  if (!filters.ok()) return filters.status();
+  std::shared_lock lock(impl_->mu);
+  auto items = Rank(*impl_, *party, impl_->Targets(req.kind), false, req.kind, *filters,
+                    static_cast<size_t>(req.k), {});
+  if (!items.ok()) return items.status();
+  MatchList out;
+  out.kind = req.kind;
+  out.items = std::move(*items);
+  return out;
+}
+
+StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
+                                       const std::string& candidate_id) const {
+  std::shared_lock lock(impl_->mu);
+  const Party* need = FindNeed(*impl_, need_id);
+  if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
+  for (TargetKind kind : {TargetKind::kSupplier, TargetKind::kExpert}) {
+    const Collection& c = impl_->Targets(kind);
+    int64_t n = c.ids.Find(candidate_id);
+    if (n < 0 || !c.parties.count(n)) continue;
+    // Score this one candidate with the evidence a search would give it.
+    indexer::Query q;
+    q.fields = {{need->text, kTextWeight}};
+    q.k = impl_->options.candidates;
+    if (!c.built) return NotFound("unknown candidate '" + candidate_id + "'");
+    auto found = c.retriever->Search(q);
+    if (!found.ok()) return found.status();
+    double sparse_max = 0;
+    indexer::Candidate mine{n, 0, 0, 0};
+    for (const auto& cand : *found) {
+      sparse_max = std::max<double>(sparse_max, cand.sparse);
+      if (cand.id == n) mine = cand;
+    }
+    const Party& cand = *c.parties.at(n);
+    PairEvidence ev;
+    ev.dense = mine.dense;
+    ev.sparse = mine.sparse;
+    ev.sparse_max = sparse_max;
+    auto fb = FeedbackFor(*impl_, need_id);
+    if (auto it = fb.find(candidate_id); it != fb.end()) ev.feedback = it->second;
+    if (impl_->options.chain_fit) {
+      ChainFit fit = impl_->options.chain_fit(need->facility_id, candidate_id);
+      ev.chain_fit = fit.score;
+      ev.chain_path = fit.path;
+    }
+    return impl_->ranker->Score(need->side, cand.side, ev,
+                                kind == TargetKind::kSupplier ? Direction::kNeedToSupplier
+                                                              : Direction::kNeedToExpert);
+  }
+  return NotFound("unknown candidate '" + candidate_id + "'");
+}
+
+void Matcher::SetWeights(const RankerWeights& weights) {
+  std::unique_lock lock(impl_->mu);
+  impl_->ranker = std::make_unique<Ranker>(weights, impl_->options.lexicon);
+}
+
+RankerWeights Matcher::weights() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->ranker->weights();
+}
+
+MatcherStats Matcher::Stats() const {
+  std::shared_lock lock(impl_->mu);
+  MatcherStats s;
+  s.suppliers = impl_->suppliers.parties.size();
+  s.experts = impl_->experts.parties.size();
+  s.needs = impl_->needs[0].parties.size() + impl_->needs[1].parties.size();
+  s.supplier_index = impl_->suppliers.retriever->Stats().vector_index;
+  s.expert_index = impl_->experts.retriever->Stats().vector_index;
+  s.need_index = impl_->needs[0].retriever->Stats().vector_index;
+  s.build_seconds = impl_->build_seconds;
+  return s;
+}
+
+}  // namespace ketnoi::engine

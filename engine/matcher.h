@@ -1,0 +1,181 @@
+// Matcher: for a facility's need, ranked suppliers or experts with reasons;
+// for a supplier or expert, the facilities' needs it can serve (leads).
+//
+// Pipeline: candidates from the hybrid retriever of the target kind (a few
+// hundred, filters pushed down as id filters), each scored by the Ranker
+// (engine/ranker.h) with geography, capacity, budget, sector, chain and
+// feedback evidence; weak matches are cut at min_score rather than padded.
+//
+// Materialised lists: every need's ranked list (per target kind) and every
+// supplier's/expert's leads are kept in the store (families kMatches and
+// kLeads) and refreshed incrementally: a changed supplier re-scores only the
+// needs it was listed for plus the needs its text retrieves; a changed need
+// re-ranks itself. Leads carry a sequence number when they first appear, so
+// a supplier can ask for what is new since its last visit.
+//
+// Thread safety: all const methods may run concurrently; the On*() update
+// methods serialise among themselves and exclude readers only for the short
+// in-memory swap.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/model.h"
+#include "engine/ranker.h"
+
+namespace ketnoi::indexer {
+class Lexicon;
+}
+
+namespace ketnoi::engine {
+
+class Store;
+class ReferenceData;
+
+enum class TargetKind { kSupplier, kExpert };
+std::string_view TargetKindName(TargetKind k);  // "supplier" / "expert"
+bool ParseTargetKind(std::string_view s, TargetKind* out);
+
+// The value-chain fit of a candidate for a facility, from the graph.
+struct ChainFit {
+  double score = 0;   // [0,1]
+  std::string path;   // readable path, empty when none
+};
+using ChainFitFn = std::function<ChainFit(const std::string& facility_id,
+                                          const std::string& candidate_id)>;
+
+struct MatcherOptions {
+  Store* store = nullptr;                       // REQUIRED, not owned
+  const indexer::Lexicon* lexicon = nullptr;    // may be null, not owned
+  RankerWeights weights;
+  // Candidates taken from the retriever before ranking.
+  size_t candidates = 200;
+  // Length of the materialised lists.
+  size_t materialized_k = 30;
+  // Matches scoring below this are cut (a request may ask for another).
+  double default_min_score = 0.25;
+  // Needs retrieved by a changed supplier's text to be re-scored.
+  size_t refresh_fanout = 200;
+  // LSA dimension of the built-in embedder.
+  int dim = 128;
+  // Optional chain-fit hook (the graph); not called when empty.
+  ChainFitFn chain_fit;
+};
+
+struct MatchFilters {
+  std::vector<std::string> provinces;  // as written; candidate in or serving one of them
+  std::string region;                  // candidate's province in this region
+  std::string sector;                  // as written; candidate names this sector's chain
+  std::optional<int64_t> budget_min;   // leads: the need's budget range
+  std::optional<int64_t> budget_max;
+  std::string lang;                    // "vi" / "en" (suppliers)
+  bool serves_my_province = false;     // candidate serves the facility's province
+  std::vector<std::string> exclude_ids;
+  std::optional<double> min_score;     // default: MatcherOptions::default_min_score
+};
+
+struct MatchRequest {
+  std::string need_id;
+  std::optional<TargetKind> kind;  // default: from the need's kind
+  int k = 10;                      // 1..100
+  MatchFilters filters;
+};
+
+// A need typed on the spot (POST /v1/search).
+struct SearchRequest {
+  std::string text;
+  std::string province;  // as written, optional
+  std::string sector;    // as written, optional
+  std::optional<int64_t> budget_vnd;
+  TargetKind kind = TargetKind::kSupplier;
+  int k = 10;
+  MatchFilters filters;
+};
+
+struct MatchItem {
+  std::string id;
+  std::string name;
+  std::string province_id;
+  Explanation explanation;
+};
+
+struct MatchList {
+  std::string need_id;      // empty for an ad-hoc search
+  TargetKind kind = TargetKind::kSupplier;
+  std::vector<MatchItem> items;
+  uint64_t version = 0;     // store sequence the list was computed at (materialised)
+};
+
+struct Lead {
+  std::string need_id;
+  std::string facility_id;
+  std::string facility_name;
+  std::string province_id;
+  std::string need_text;
+  double score = 0;
+  std::string reason_vi, reason_en;
+  uint64_t seq = 0;  // when the lead appeared (cursor)
+};
+
+struct LeadList {
+  std::vector<Lead> items;  // newest first
+  std::string cursor;       // pass as `since` next time to get only newer leads
+};
+
+struct MatcherStats {
+  size_t suppliers = 0, experts = 0, needs = 0;
+  std::string supplier_index, expert_index, need_index;
+  double build_seconds = 0;
+};
+
+class Matcher {
+ public:
+  // Builds the retrievers from the store's records.
+  static StatusOr<std::unique_ptr<Matcher>> Open(MatcherOptions options);
+  ~Matcher();
+
+  // Live match. NotFound for an unknown need; InvalidArgument for k outside
+  // 1..100, an unknown province/sector in the filters.
+  StatusOr<MatchList> Match(const MatchRequest& request) const;
+  StatusOr<MatchList> Search(const SearchRequest& request) const;
+  // The materialised list; NotFound when the need is unknown. Computed (and
+  // stored) on first read when missing.
+  StatusOr<MatchList> Materialized(const std::string& need_id, TargetKind kind);
+  // Leads of a supplier or expert newer than `since` ("" = all), newest first.
+  StatusOr<LeadList> Leads(const std::string& candidate_id, const std::string& since,
+                           size_t k) const;
+
+  // Call after the store was written. Each updates the retrievers and the
+  // materialised lists it affects.
+  Status OnFacilityChanged(const std::string& facility_id);
+  Status OnFacilityDeleted(const std::string& facility_id, const std::vector<std::string>& need_ids);
+  Status OnCandidateChanged(const std::string& id, TargetKind kind);
+  Status OnCandidateDeleted(const std::string& id, TargetKind kind);
+  // Recomputes every materialised list and lead list from scratch.
+  Status RefreshAll();
+
+  // The feature values of a (need, candidate) pair, for learning weights.
+  StatusOr<Explanation> Explain(const std::string& need_id, const std::string& candidate_id) const;
+  // Replaces the ranker weights (e.g. learned from feedback).
+  void SetWeights(const RankerWeights& weights);
+  RankerWeights weights() const;
+
+  MatcherStats Stats() const;
+
+  // Opaque state, defined in engine/matcher_internal.h for the matcher's
+  // own translation units.
+  struct Impl;
+
+ private:
+  explicit Matcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ketnoi::engine

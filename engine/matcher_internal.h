@@ -1,0 +1,90 @@
+// Private to engine/matcher*.cc: the matcher's in-memory state.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/matcher.h"
+#include "engine/ranker.h"
+#include "indexer/analyzer.h"
+#include "indexer/retriever.h"
+
+namespace ketnoi::engine {
+
+// Stable int64 ids for the retrievers, one table per collection.
+class IdTable {
+ public:
+  int64_t Intern(const std::string& id) {
+    auto it = ids_.find(id);
+    if (it != ids_.end()) return it->second;
+    int64_t n = static_cast<int64_t>(names_.size());
+    names_.push_back(id);
+    ids_.emplace(id, n);
+    return n;
+  }
+  // -1 when unknown.
+  int64_t Find(const std::string& id) const {
+    auto it = ids_.find(id);
+    return it == ids_.end() ? -1 : it->second;
+  }
+  const std::string& Name(int64_t n) const { return names_[static_cast<size_t>(n)]; }
+
+ private:
+  std::unordered_map<std::string, int64_t> ids_;
+  std::vector<std::string> names_;
+};
+
+// What the ranker needs of one party, kept in memory so that ranking 200
+// candidates reads no disk. The analysis keeps only what the ranker reads
+// (accented syllables, concepts, quantities).
+struct Party {
+  MatchSide side;           // side.analysis points at `analysis`
+  indexer::Analysis analysis;
+  std::string text;         // the text that was indexed
+  std::string region;
+  // Needs only.
+  std::string facility_id;
+  std::string need_id;
+  NeedKind need_kind = NeedKind::kEquipment;
+};
+
+struct Collection {
+  std::unique_ptr<indexer::Retriever> retriever;
+  // The retriever learns its projection in Build; an empty collection is not
+  // built until its first document, and a collection is rebuilt whenever it
+  // has doubled since the last build (amortised, so the projection keeps up
+  // with a growing corpus).
+  bool built = false;
+  size_t built_size = 0;
+  IdTable ids;
+  std::unordered_map<int64_t, std::shared_ptr<const Party>> parties;
+};
+
+struct Matcher::Impl {
+  MatcherOptions options;
+  const ReferenceData* reference = nullptr;
+  std::unique_ptr<indexer::Analyzer> analyzer;
+
+  mutable std::shared_mutex mu;  // guards the fields below and the weights
+  std::unique_ptr<Ranker> ranker;
+  Collection suppliers, experts;
+  Collection needs[2];  // by NeedKind: equipment needs, expert needs
+  // Serialises the On*() updates with each other.
+  std::mutex update_mu;
+  double build_seconds = 0;
+
+  Collection& Targets(TargetKind k) { return k == TargetKind::kSupplier ? suppliers : experts; }
+  const Collection& Targets(TargetKind k) const {
+    return k == TargetKind::kSupplier ? suppliers : experts;
+  }
+};
+
+// Trims an analysis to what the ranker reads.
+indexer::Analysis TrimForRanking(indexer::Analysis a);
+
+}  // namespace ketnoi::engine

@@ -1,0 +1,605 @@
+// Matcher: building the collections from the store, the materialised match
+// and lead lists, and their incremental refresh.
+//
+// Key layout (docs/matching.md):
+//   matches  need id \0 "supplier"|"expert"  -> {"version","items":[item...]}
+//   leads    candidate id \0 need id          -> {"need","facility",...,"seq"}
+//   meta     "lead_seq"                        -> last lead sequence (decimal)
+//            "matches_change"                  -> last change-log number the
+//                                                 lists reflect (decimal)
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/matcher.h"
+#include "engine/matcher_internal.h"
+#include "engine/reference.h"
+#include "engine/store.h"
+#include "engine/store_keys.h"
+
+namespace ketnoi::engine {
+
+namespace matcher_detail {
+std::shared_ptr<Party> SupplierParty(const Matcher::Impl& impl, const Supplier& s);
+std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e);
+std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, const Need& n);
+indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
+                                    const std::vector<float>& vector);
+indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
+struct ResolvedFilters;
+const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
+}  // namespace matcher_detail
+
+using namespace matcher_detail;
+
+namespace {
+
+constexpr std::string_view kLeadSeqKey = "lead_seq";
+constexpr std::string_view kMatchesChangeKey = "matches_change";
+
+std::string ListKey(std::string_view need_id, TargetKind kind) {
+  std::string k(need_id);
+  k.push_back('\0');
+  k.append(TargetKindName(kind));
+  return k;
+}
+
+std::string LeadKey(std::string_view cand_id, std::string_view need_id) {
+  std::string k(cand_id);
+  k.push_back('\0');
+  k.append(need_id);
+  return k;
+}
+
+nlohmann::json ItemToJson(const MatchItem& m) {
+  nlohmann::json features = nlohmann::json::object();
+  nlohmann::json values = nlohmann::json::object();
+  for (int i = 0; i < kNumRankFeatures; ++i) {
+    std::string name(RankFeatureName(static_cast<RankFeature>(i)));
+    features[name] = m.explanation.contributions[i];
+    values[name] = m.explanation.values[i];
+  }
+  nlohmann::json j = {{"id", m.id},
+                      {"name", m.name},
+                      {"province_id", m.province_id},
+                      {"score", m.explanation.score},
+                      {"features", features},
+                      {"values", values},
+                      {"reason_vi", m.explanation.reason_vi},
+                      {"reason_en", m.explanation.reason_en},
+                      {"matched_concepts", m.explanation.matched_concepts},
+                      {"matched_terms", m.explanation.matched_terms},
+                      {"serves_province", m.explanation.serves_province},
+                      {"capacity_note", m.explanation.capacity_note},
+                      {"price_note", m.explanation.price_note},
+                      {"chain_path", m.explanation.chain_path}};
+  if (m.explanation.distance_km) j["distance_km"] = *m.explanation.distance_km;
+  return j;
+}
+
+MatchItem ItemFromJson(const nlohmann::json& j) {
+  MatchItem m;
+  m.id = j.value("id", "");
+  m.name = j.value("name", "");
+  m.province_id = j.value("province_id", "");
+  Explanation& e = m.explanation;
+  e.score = j.value("score", 0.0);
+  for (int i = 0; i < kNumRankFeatures; ++i) {
+    std::string name(RankFeatureName(static_cast<RankFeature>(i)));
+    if (j.contains("features")) e.contributions[i] = j["features"].value(name, 0.0);
+    if (j.contains("values")) e.values[i] = j["values"].value(name, 0.0);
+  }
+  e.reason_vi = j.value("reason_vi", "");
+  e.reason_en = j.value("reason_en", "");
+  e.matched_concepts = j.value("matched_concepts", std::vector<std::string>{});
+  e.matched_terms = j.value("matched_terms", std::vector<std::string>{});
+  e.serves_province = j.value("serves_province", false);
+  e.capacity_note = j.value("capacity_note", "");
+  e.price_note = j.value("price_note", "");
+  e.chain_path = j.value("chain_path", "");
+  if (j.contains("distance_km")) e.distance_km = j["distance_km"].get<double>();
+  return m;
+}
+
+uint64_t ReadCounter(const Store& store, std::string_view key) {
+  auto raw = store.GetRaw(Family::kMeta, key);
+  if (!raw.ok()) return 0;
+  try {
+    return std::stoull(*raw);
+  } catch (...) {
+    return 0;
+  }
+}
+
+// The number of the last change-log record (0 when the log is empty).
+uint64_t LastChange(const Store& store, uint64_t from) {
+  uint64_t last = from;
+  store.ScanRaw(Family::kChanges, "", keys::EncodeBigEndian64(from + 1),
+                [&](std::string_view key, std::string_view) {
+                  last = keys::DecodeBigEndian64(key);
+                  return true;
+                })
+      .IgnoreError();
+  return last;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- build
+
+namespace {
+
+enum Which { kSuppliers = 0, kExperts = 1, kEquipmentNeeds = 2, kExpertNeeds = 3 };
+
+Collection& CollectionOf(Matcher::Impl* impl, int which) {
+  switch (which) {
+    case kSuppliers: return impl->suppliers;
+    case kExperts: return impl->experts;
+    case kEquipmentNeeds: return impl->needs[0];
+    default: return impl->needs[1];
+  }
+}
+
+}  // namespace
+
+// Re-reads one collection from the store and rebuilds its retriever.
+// REQUIRES: update_mu held (or the matcher not yet shared).
+Status RebuildCollection(Matcher::Impl* impl, int which) {
+  Store& store = *impl->options.store;
+  Collection& c = CollectionOf(impl, which);
+  std::vector<indexer::Document> docs;
+  std::unordered_map<int64_t, std::shared_ptr<const Party>> parties;
+  Status s;
+  {
+    // Interning ids mutates the table readers use.
+    std::unique_lock lock(impl->mu);
+    if (which == kSuppliers) {
+      s = store.ForEachSupplier([&](const Supplier& r) {
+        int64_t n = c.ids.Intern(r.id);
+        parties[n] = SupplierParty(*impl, r);
+        docs.push_back(CandidateDocument(n, r.name, r.text, r.vector));
+        return true;
+      });
+    } else if (which == kExperts) {
+      s = store.ForEachExpert([&](const Expert& r) {
+        int64_t n = c.ids.Intern(r.id);
+        parties[n] = ExpertParty(*impl, r);
+        docs.push_back(CandidateDocument(n, r.name, r.text, r.vector));
+        return true;
+      });
+    } else {
+      NeedKind kind = which == kEquipmentNeeds ? NeedKind::kEquipment : NeedKind::kExpert;
+      s = store.ForEachFacility([&](const Facility& f) {
+        for (const Need& need : f.needs) {
+          if (need.kind != kind) continue;
+          int64_t n = c.ids.Intern(need.id);
+          parties[n] = NeedParty(*impl, f, need);
+          docs.push_back(NeedDocument(n, need, f));
+        }
+        return true;
+      });
+    }
+  }
+  if (!s.ok()) return s;
+  if (!docs.empty()) {
+    s = c.retriever->Build(docs);
+    if (!s.ok()) return s;
+  }
+  std::unique_lock lock(impl->mu);
+  c.parties = std::move(parties);
+  c.built = !docs.empty();
+  c.built_size = docs.size();
+  return Status::OK();
+}
+
+Status BuildCollections(Matcher::Impl* impl) {
+  for (int which : {kSuppliers, kExperts, kEquipmentNeeds, kExpertNeeds}) {
+    Status s = RebuildCollection(impl, which);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Adds or replaces one document: an upsert into the built retriever, or a
+// rebuild when the collection is new or has doubled. REQUIRES: update_mu.
+Status AddDocument(Matcher::Impl* impl, int which, const indexer::Document& doc,
+                   std::shared_ptr<const Party> party) {
+  Collection& c = CollectionOf(impl, which);
+  bool rebuild;
+  {
+    std::shared_lock lock(impl->mu);
+    size_t size = c.parties.size() + (c.parties.count(doc.id) ? 0 : 1);
+    rebuild = !c.built || size >= 2 * c.built_size;
+  }
+  if (rebuild) return RebuildCollection(impl, which);
+  Status s = c.retriever->Upsert(doc);
+  if (!s.ok()) return s;
+  std::unique_lock lock(impl->mu);
+  c.parties[doc.id] = std::move(party);
+  return Status::OK();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- lists
+
+namespace {
+
+// Computes and stores the list of one need, and updates the leads of the
+// candidates that enter, stay in or leave it. REQUIRES: update_mu held.
+Status MaterializeNeed(Matcher& m, Matcher::Impl* impl, const std::string& need_id,
+                       TargetKind kind) {
+  Store& store = *impl->options.store;
+  MatchRequest req;
+  req.need_id = need_id;
+  req.kind = kind;
+  req.k = static_cast<int>(impl->options.materialized_k);
+  auto list = m.Match(req);
+  if (!list.ok()) return list.status();
+
+  // Previous members and their lead sequence numbers.
+  std::map<std::string, uint64_t> previous;
+  auto old = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
+  if (old.ok()) {
+    nlohmann::json j = nlohmann::json::parse(*old, nullptr, false);
+    if (j.is_object() && j.contains("items")) {
+      for (const auto& it : j["items"]) {
+        std::string id = it.value("id", "");
+        auto lead = store.GetRaw(Family::kLeads, LeadKey(id, need_id));
+        uint64_t seq = 0;
+        if (lead.ok()) {
+          nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
+          if (lj.is_object()) seq = lj.value("seq", uint64_t{0});
+        }
+        previous[id] = seq;
+      }
+    }
+  }
+
+  const Party* need;
+  {
+    std::shared_lock lock(impl->mu);
+    need = FindNeed(*impl, need_id);
+  }
+  if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
+
+  WriteBatch batch;
+  nlohmann::json items = nlohmann::json::array();
+  uint64_t seq = ReadCounter(store, kLeadSeqKey);
+  uint64_t start_seq = seq;
+  std::set<std::string> present;
+  for (const auto& item : list->items) {
+    items.push_back(ItemToJson(item));
+    present.insert(item.id);
+    auto prev = previous.find(item.id);
+    uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++seq;
+    nlohmann::json lead = {{"need", need_id},
+                           {"facility", need->facility_id},
+                           {"facility_name", need->side.name},
+                           {"province_id", need->side.province_id},
+                           {"text", need->text},
+                           {"score", item.explanation.score},
+                           {"reason_vi", item.explanation.reason_vi},
+                           {"reason_en", item.explanation.reason_en},
+                           {"seq", lead_seq}};
+    batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id), lead.dump());
+  }
+  for (const auto& [id, unused] : previous) {
+    if (!present.count(id)) batch.DeleteRaw(Family::kLeads, LeadKey(id, need_id));
+  }
+  nlohmann::json doc = {{"version", list->version}, {"kind", TargetKindName(kind)},
+                        {"items", items}};
+  batch.PutRaw(Family::kMatches, ListKey(need_id, kind), doc.dump());
+  if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
+  return store.Write(batch);
+}
+
+TargetKind KindOfNeed(const Party& p) {
+  return p.need_kind == NeedKind::kEquipment ? TargetKind::kSupplier : TargetKind::kExpert;
+}
+
+Status RemoveNeedLists(Matcher::Impl* impl, const std::string& need_id) {
+  Store& store = *impl->options.store;
+  WriteBatch batch;
+  for (TargetKind kind : {TargetKind::kSupplier, TargetKind::kExpert}) {
+    auto old = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
+    if (!old.ok()) continue;
+    nlohmann::json j = nlohmann::json::parse(*old, nullptr, false);
+    if (j.is_object() && j.contains("items")) {
+      for (const auto& it : j["items"]) {
+        batch.DeleteRaw(Family::kLeads, LeadKey(it.value("id", ""), need_id));
+      }
+    }
+    batch.DeleteRaw(Family::kMatches, ListKey(need_id, kind));
+  }
+  return store.Write(batch);
+}
+
+Status MarkCaughtUp(Matcher::Impl* impl) {
+  Store& store = *impl->options.store;
+  uint64_t last = LastChange(store, ReadCounter(store, kMatchesChangeKey));
+  return store.PutRaw(Family::kMeta, kMatchesChangeKey, std::to_string(last));
+}
+
+}  // namespace
+
+Status Matcher::RefreshAll() {
+  std::lock_guard update(impl_->update_mu);
+  std::vector<std::pair<std::string, TargetKind>> all;
+  {
+    std::shared_lock lock(impl_->mu);
+    for (const Collection& c : impl_->needs) {
+      for (const auto& [n, p] : c.parties) all.emplace_back(p->need_id, KindOfNeed(*p));
+    }
+  }
+  std::sort(all.begin(), all.end());
+  for (const auto& [need_id, kind] : all) {
+    Status s = MaterializeNeed(*this, impl_.get(), need_id, kind);
+    if (!s.ok()) return s;
+  }
+  return MarkCaughtUp(impl_.get());
+}
+
+// The lists reflect the store when the change log has nothing newer than
+// what they were computed from; otherwise (records written while no matcher
+// was running, e.g. by `ketnoi import`) everything is recomputed.
+bool ListsAreStale(Matcher::Impl* impl) {
+  Store& store = *impl->options.store;
+  uint64_t done = ReadCounter(store, kMatchesChangeKey);
+  uint64_t last = LastChange(store, done);
+  bool have_lists = false;
+  store.ScanRaw(Family::kMatches, "", "", [&](std::string_view, std::string_view) {
+         have_lists = true;
+         return false;
+       })
+      .IgnoreError();
+  bool have_needs = !impl->needs[0].parties.empty() || !impl->needs[1].parties.empty();
+  return last != done || (have_needs && !have_lists);
+}
+
+StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind kind) {
+  Store& store = *impl_->options.store;
+  auto raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
+  if (!raw.ok()) {
+    if (raw.status().code() != StatusCode::kNotFound) return raw.status();
+    {
+      std::shared_lock lock(impl_->mu);
+      if (FindNeed(*impl_, need_id) == nullptr) return NotFound("unknown need '" + need_id + "'");
+    }
+    std::lock_guard update(impl_->update_mu);
+    Status s = MaterializeNeed(*this, impl_.get(), need_id, kind);
+    if (!s.ok()) return s;
+    raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
+    if (!raw.ok()) return raw.status();
+  }
+  nlohmann::json j = nlohmann::json::parse(*raw, nullptr, false);
+  if (!j.is_object()) return Corruption("materialised list of '" + need_id + "' is not JSON");
+  MatchList out;
+  out.need_id = need_id;
+  out.kind = kind;
+  out.version = j.value("version", uint64_t{0});
+  for (const auto& it : j["items"]) out.items.push_back(ItemFromJson(it));
+  return out;
+}
+
+StatusOr<LeadList> Matcher::Leads(const std::string& candidate_id, const std::string& since,
+                                  size_t k) const {
+  if (k < 1 || k > 1000) return InvalidArgument("k must be between 1 and 1000");
+  uint64_t since_seq = 0;
+  if (!since.empty()) {
+    if (since.find_first_not_of("0123456789") != std::string::npos || since.size() > 19) {
+      return InvalidArgument("cursor 'since' must be a number returned by an earlier call");
+    }
+    since_seq = std::stoull(since);
+  }
+  {
+    std::shared_lock lock(impl_->mu);
+    if (impl_->suppliers.ids.Find(candidate_id) < 0 && impl_->experts.ids.Find(candidate_id) < 0) {
+      return NotFound("unknown supplier or expert '" + candidate_id + "'");
+    }
+  }
+  std::vector<Lead> all;
+  uint64_t max_seq = since_seq;
+  std::string prefix = candidate_id;
+  prefix.push_back('\0');
+  Status s = impl_->options.store->ScanRaw(
+      Family::kLeads, prefix, "", [&](std::string_view, std::string_view value) {
+        nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+        if (!j.is_object()) return true;
+        Lead l;
+        l.seq = j.value("seq", uint64_t{0});
+        max_seq = std::max(max_seq, l.seq);
+        if (l.seq <= since_seq) return true;
+        l.need_id = j.value("need", "");
+        l.facility_id = j.value("facility", "");
+        l.facility_name = j.value("facility_name", "");
+        l.province_id = j.value("province_id", "");
+        l.need_text = j.value("text", "");
+        l.score = j.value("score", 0.0);
+        l.reason_vi = j.value("reason_vi", "");
+        l.reason_en = j.value("reason_en", "");
+        all.push_back(std::move(l));
+        return true;
+      });
+  if (!s.ok()) return s;
+  std::sort(all.begin(), all.end(), [](const Lead& a, const Lead& b) {
+    if (a.seq != b.seq) return a.seq > b.seq;
+    return a.need_id < b.need_id;
+  });
+  if (all.size() > k) all.resize(k);
+  LeadList out;
+  out.items = std::move(all);
+  out.cursor = std::to_string(max_seq);
+  return out;
+}
+
+// ---------------------------------------------------------------- updates
+
+Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
+  std::lock_guard update(impl_->update_mu);
+  Store& store = *impl_->options.store;
+  Collection& c = impl_->Targets(kind);
+  std::shared_ptr<Party> party;
+  indexer::Document doc;
+  int64_t n;
+  {
+    std::unique_lock lock(impl_->mu);
+    n = c.ids.Intern(id);
+  }
+  if (kind == TargetKind::kSupplier) {
+    auto r = store.GetSupplier(id);
+    if (!r.ok()) return r.status();
+    party = SupplierParty(*impl_, *r);
+    doc = CandidateDocument(n, r->name, r->text, r->vector);
+  } else {
+    auto r = store.GetExpert(id);
+    if (!r.ok()) return r.status();
+    party = ExpertParty(*impl_, *r);
+    doc = CandidateDocument(n, r->name, r->text, r->vector);
+  }
+  Status s = AddDocument(impl_.get(), kind == TargetKind::kSupplier ? kSuppliers : kExperts,
+                         doc, party);
+  if (!s.ok()) return s;
+  // Needs to re-rank: those that list it now, and those its text retrieves.
+  std::set<std::string> affected;
+  std::string prefix = id;
+  prefix.push_back('\0');
+  s = store.ScanRaw(Family::kLeads, prefix, "", [&](std::string_view key, std::string_view) {
+    affected.insert(std::string(key.substr(prefix.size())));
+    return true;
+  });
+  if (!s.ok()) return s;
+  Collection& needs = impl_->needs[kind == TargetKind::kSupplier ? 0 : 1];
+  indexer::Query q;
+  q.fields = {{party->text, 1.0f}};
+  q.k = impl_->options.refresh_fanout;
+  auto found = needs.built ? needs.retriever->Search(q)
+                           : StatusOr<std::vector<indexer::Candidate>>(
+                                 std::vector<indexer::Candidate>{});
+  if (!found.ok()) return found.status();
+  {
+    std::shared_lock lock(impl_->mu);
+    for (const auto& cand : *found) {
+      auto it = needs.parties.find(cand.id);
+      if (it != needs.parties.end()) affected.insert(it->second->need_id);
+    }
+  }
+  for (const auto& need_id : affected) {
+    s = MaterializeNeed(*this, impl_.get(), need_id, kind);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  return MarkCaughtUp(impl_.get());
+}
+
+Status Matcher::OnCandidateDeleted(const std::string& id, TargetKind kind) {
+  std::lock_guard update(impl_->update_mu);
+  Store& store = *impl_->options.store;
+  Collection& c = impl_->Targets(kind);
+  int64_t n;
+  {
+    std::unique_lock lock(impl_->mu);
+    n = c.ids.Find(id);
+    if (n >= 0) c.parties.erase(n);
+  }
+  if (n >= 0) c.retriever->Remove(n);
+  std::set<std::string> affected;
+  std::string prefix = id;
+  prefix.push_back('\0');
+  Status s = store.ScanRaw(Family::kLeads, prefix, "", [&](std::string_view key, std::string_view) {
+    affected.insert(std::string(key.substr(prefix.size())));
+    return true;
+  });
+  if (!s.ok()) return s;
+  for (const auto& need_id : affected) {
+    s = MaterializeNeed(*this, impl_.get(), need_id, kind);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  return MarkCaughtUp(impl_.get());
+}
+
+namespace {
+
+// Removes one need from the matcher's memory and its lists from the store.
+// REQUIRES: update_mu held.
+Status DropNeed(Matcher::Impl* impl, const std::string& need_id) {
+  for (Collection& c : impl->needs) {
+    int64_t n;
+    {
+      std::unique_lock lock(impl->mu);
+      n = c.ids.Find(need_id);
+      if (n < 0 || !c.parties.count(n)) continue;
+      c.parties.erase(n);
+    }
+    c.retriever->Remove(n);
+  }
+  return RemoveNeedLists(impl, need_id);
+}
+
+}  // namespace
+
+Status Matcher::OnFacilityChanged(const std::string& facility_id) {
+  std::lock_guard update(impl_->update_mu);
+  auto f = impl_->options.store->GetFacility(facility_id);
+  if (!f.ok()) return f.status();
+  // Needs the facility no longer lists are dropped.
+  std::set<std::string> current;
+  for (const Need& n : f->needs) current.insert(n.id);
+  std::vector<std::string> stale;
+  {
+    std::shared_lock lock(impl_->mu);
+    for (const Collection& c : impl_->needs) {
+      for (const auto& [n, p] : c.parties) {
+        if (p->facility_id == facility_id && !current.count(p->need_id)) stale.push_back(p->need_id);
+      }
+    }
+  }
+  for (const auto& id : stale) {
+    Status s = DropNeed(impl_.get(), id);
+    if (!s.ok()) return s;
+  }
+  for (const Need& need : f->needs) {
+    // A need whose kind changed moves between collections.
+    for (Collection& c : impl_->needs) {
+      if (&c == &impl_->needs[static_cast<int>(need.kind)]) continue;
+      int64_t old;
+      {
+        std::unique_lock lock(impl_->mu);
+        old = c.ids.Find(need.id);
+        if (old >= 0) c.parties.erase(old);
+      }
+      if (old >= 0) c.retriever->Remove(old);
+    }
+    Collection& c = impl_->needs[static_cast<int>(need.kind)];
+    int64_t n;
+    {
+      std::unique_lock lock(impl_->mu);
+      n = c.ids.Intern(need.id);
+    }
+    Status s = AddDocument(impl_.get(),
+                           need.kind == NeedKind::kEquipment ? kEquipmentNeeds : kExpertNeeds,
+                           NeedDocument(n, need, *f), NeedParty(*impl_, *f, need));
+    if (!s.ok()) return s;
+    TargetKind kind = need.kind == NeedKind::kEquipment ? TargetKind::kSupplier : TargetKind::kExpert;
+    Status r = RemoveNeedLists(impl_.get(), need.id);  // kind may have changed
+    if (!r.ok()) return r;
+    s = MaterializeNeed(*this, impl_.get(), need.id, kind);
+    if (!s.ok()) return s;
+  }
+  return MarkCaughtUp(impl_.get());
+}
+
+Status Matcher::OnFacilityDeleted(const std::string& facility_id,
+                                  const std::vector<std::string>& need_ids) {
+  std::lock_guard update(impl_->update_mu);
+  for (const auto& id : need_ids) {
+    Status s = DropNeed(impl_.get(), id);
+    if (!s.ok()) return s;
+  }
+  return MarkCaughtUp(impl_.get());
+}
+
+}  // namespace ketnoi::engine

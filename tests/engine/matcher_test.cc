@@ -1,0 +1,303 @@
+#include "engine/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "engine/engine.h"
+#include "engine/feedback.h"
+#include "engine/store.h"
+#include "test_util.h"
+
+namespace ketnoi::engine {
+namespace {
+
+using testing_util::TempPath;
+
+std::unique_ptr<Engine> OpenEngine(const std::string& db, bool graph = false) {
+  EngineOptions o;
+  o.db = db;
+  o.build_graph = graph;
+  auto e = Engine::Open(o);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return e.ok() ? std::move(*e) : nullptr;
+}
+
+Facility MakeFacility(const std::string& id, const std::string& province,
+                      const std::string& need_id, const std::string& need_text,
+                      std::optional<int64_t> budget = std::nullopt) {
+  Facility f;
+  f.id = id;
+  f.name = "Cơ sở " + id;
+  f.province = province;
+  f.sector = "1076";
+  f.products = "chè xanh";
+  Need n;
+  n.id = need_id;
+  n.kind = NeedKind::kEquipment;
+  n.text = need_text;
+  n.budget_vnd = budget;
+  f.needs.push_back(n);
+  return f;
+}
+
+Supplier MakeSupplier(const std::string& id, const std::string& province,
+                      std::vector<std::string> serves, const std::string& text) {
+  Supplier s;
+  s.id = id;
+  s.name = "Công ty " + id;
+  s.province = province;
+  s.serves = std::move(serves);
+  s.lang = "vi";
+  s.text = text;
+  return s;
+}
+
+// A small market: one tea facility in Thái Nguyên, suppliers that differ in
+// one respect each from the right one (S1).
+class SmallMarket : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_ = OpenEngine(TempPath("db"));
+    ASSERT_NE(engine_, nullptr);
+    ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+        "S1", "Thái Nguyên", {"Thái Nguyên", "Tuyên Quang"},
+        "Máy sấy chè băng tải công suất 500 kg/ngày, đốt củi hoặc điện, giá 250 triệu")));
+    ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+        "S2", "Hồ Chí Minh", {"TP HCM", "Bình Dương"},
+        "Máy sấy chè băng tải công suất 500 kg/ngày, đốt củi hoặc điện, giá 250 triệu")));
+    ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+        "S3", "Thái Nguyên", {"Thái Nguyên"},
+        "Máy sấy chè băng tải công suất 5000 kg/ngày, đốt củi hoặc điện, giá 250 triệu")));
+    ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+        "S4", "Nam Định", {"toàn quốc"}, "Máy may công nghiệp Juki, máy vắt sổ, máy thùa khuy")));
+    ASSERT_OK(engine_->PutFacility(MakeFacility(
+        "F1", "tỉnh Thái Nguyên", "N1", "Cần máy sấy chè 500 kg/ngày, ngân sách 300 triệu",
+        300000000)));
+  }
+
+  MatchList MatchN1(MatchFilters filters = {}) {
+    MatchRequest req;
+    req.need_id = "N1";
+    req.k = 10;
+    filters.min_score = filters.min_score.value_or(-10);
+    req.filters = filters;
+    auto list = engine_->matcher()->Match(req);
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    return list.ok() ? *list : MatchList{};
+  }
+
+  static int Rank(const MatchList& l, const std::string& id) {
+    for (size_t i = 0; i < l.items.size(); ++i) {
+      if (l.items[i].id == id) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  static const MatchItem* Find(const MatchList& l, const std::string& id) {
+    int r = Rank(l, id);
+    return r < 0 ? nullptr : &l.items[static_cast<size_t>(r)];
+  }
+
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(SmallMarket, RightSupplierFirstWithReason) {
+  MatchList l = MatchN1();
+  ASSERT_FALSE(l.items.empty());
+  EXPECT_EQ(l.items[0].id, "S1");
+  const Explanation& e = l.items[0].explanation;
+  EXPECT_NE(e.reason_vi.find("phục vụ Thái Nguyên"), std::string::npos) << e.reason_vi;
+  EXPECT_NE(e.reason_vi.find("cách"), std::string::npos) << e.reason_vi;
+  EXPECT_NE(e.reason_en.find("serves Thai Nguyen"), std::string::npos) << e.reason_en;
+  EXPECT_NE(std::find(e.matched_concepts.begin(), e.matched_concepts.end(), "tea.dryer"),
+            e.matched_concepts.end());
+  double sum = 0;
+  for (double c : e.contributions) sum += c;
+  EXPECT_NEAR(sum + 0.0, e.score, 1e-9);
+  // Scores are sorted.
+  for (size_t i = 1; i < l.items.size(); ++i) {
+    EXPECT_GE(l.items[i - 1].explanation.score, l.items[i].explanation.score);
+  }
+}
+
+TEST_F(SmallMarket, SupplierNotServingTheProvinceDrops) {
+  MatchList l = MatchN1();
+  const MatchItem* s2 = Find(l, "S2");
+  ASSERT_NE(s2, nullptr);
+  EXPECT_LT(Rank(l, "S1"), Rank(l, "S2"));
+  EXPECT_EQ(s2->explanation.values[static_cast<int>(RankFeature::kGeography)], -1.0);
+  EXPECT_NE(s2->explanation.reason_vi.find("không phục vụ"), std::string::npos);
+  MatchFilters only_serving;
+  only_serving.serves_my_province = true;
+  EXPECT_EQ(Rank(MatchN1(only_serving), "S2"), -1);
+}
+
+TEST_F(SmallMarket, CapacityTenTimesOffDrops) {
+  MatchList l = MatchN1();
+  const MatchItem* s3 = Find(l, "S3");
+  ASSERT_NE(s3, nullptr);
+  EXPECT_LT(Rank(l, "S1"), Rank(l, "S3"));
+  EXPECT_LT(s3->explanation.values[static_cast<int>(RankFeature::kCapacity)], 0);
+  EXPECT_GT(Find(l, "S1")->explanation.values[static_cast<int>(RankFeature::kCapacity)], 0.9);
+}
+
+TEST_F(SmallMarket, WeakMatchesAreCutNotPadded) {
+  MatchRequest req;
+  req.need_id = "N1";
+  req.k = 10;
+  auto l = engine_->matcher()->Match(req);  // default min_score
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(Rank(*l, "S4"), -1) << "a sewing-machine supplier is no answer to a tea dryer";
+}
+
+TEST_F(SmallMarket, FeedbackChangesTheOrder) {
+  ASSERT_EQ(MatchN1().items[0].id, "S1");
+  Feedback fb;
+  fb.need_id = "N1";
+  fb.candidate_id = "S1";
+  fb.verdict = Verdict::kRejected;
+  fb.reason = "đã ngừng kinh doanh";
+  ASSERT_OK(engine_->PutFeedback(fb));
+  MatchList after = MatchN1();
+  EXPECT_NE(after.items[0].id, "S1");
+  EXPECT_EQ(Find(after, "S1")->explanation.values[static_cast<int>(RankFeature::kFeedback)], -1);
+}
+
+TEST_F(SmallMarket, BadRequestsAreClearErrors) {
+  MatchRequest req;
+  req.need_id = "N404";
+  auto unknown = engine_->matcher()->Match(req);
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.status().message().find("N404"), std::string::npos);
+  req.need_id = "N1";
+  req.k = 0;
+  EXPECT_EQ(engine_->matcher()->Match(req).status().code(), StatusCode::kInvalidArgument);
+  req.k = 100000;
+  EXPECT_EQ(engine_->matcher()->Match(req).status().code(), StatusCode::kInvalidArgument);
+  req.k = 10;
+  req.filters.provinces = {"Atlantis"};
+  auto bad = engine_->matcher()->Match(req);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("province"), std::string::npos);
+  req.filters.provinces.clear();
+  req.filters.sector = "underwater basket weaving";
+  EXPECT_EQ(engine_->matcher()->Match(req).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SmallMarket, AccentTypedCounts) {
+  ASSERT_OK(engine_->PutSupplier(
+      MakeSupplier("S5", "Thái Nguyên", {"toàn quốc"}, "Máy sấy lúa, sấy ngô, sấy hạt")));
+  ASSERT_OK(engine_->PutSupplier(
+      MakeSupplier("S6", "Thái Nguyên", {"toàn quốc"}, "Máy sấy lụa, sấy vải lụa tơ tằm")));
+  Facility f = MakeFacility("F2", "Thái Nguyên", "N2", "cần máy sấy lúa");
+  f.sector = "01";
+  ASSERT_OK(engine_->PutFacility(f));
+  MatchRequest req;
+  req.need_id = "N2";
+  req.filters.min_score = -10;
+  auto l = engine_->matcher()->Match(req);
+  ASSERT_TRUE(l.ok());
+  ASSERT_GE(Rank(*l, "S5"), 0);
+  ASSERT_GE(Rank(*l, "S6"), 0);
+  EXPECT_LT(Rank(*l, "S5"), Rank(*l, "S6"));
+  EXPECT_GT(Find(*l, "S5")->explanation.values[static_cast<int>(RankFeature::kAccent)],
+            Find(*l, "S6")->explanation.values[static_cast<int>(RankFeature::kAccent)]);
+}
+
+TEST_F(SmallMarket, LeadsCursorReturnsOnlyNewLeads) {
+  auto first = engine_->matcher()->Leads("S1", "", 20);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->items.size(), 1u);
+  EXPECT_EQ(first->items[0].need_id, "N1");
+  ASSERT_OK(engine_->PutFacility(MakeFacility("F3", "Tuyên Quang", "N3",
+                                              "Lò sấy chè 400-600 kg/ngày cho HTX")));
+  auto since = engine_->matcher()->Leads("S1", first->cursor, 20);
+  ASSERT_TRUE(since.ok());
+  ASSERT_EQ(since->items.size(), 1u);
+  EXPECT_EQ(since->items[0].need_id, "N3");
+  auto none = engine_->matcher()->Leads("S1", since->cursor, 20);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->items.empty());
+  EXPECT_EQ(engine_->matcher()->Leads("S1", "abc", 20).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->matcher()->Leads("S999", "", 20).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SmallMarket, NewSupplierEntersMaterialisedList) {
+  auto before = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(Rank(*before, "S7"), -1);
+  ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+      "S7", "Thái Nguyên", {"Thái Nguyên"}, "Thiết bị sấy chè 500kg/ngày, lò sấy chè tôn quay")));
+  auto after = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(after.ok());
+  EXPECT_GE(Rank(*after, "S7"), 0);
+  auto leads = engine_->matcher()->Leads("S7", "", 10);
+  ASSERT_TRUE(leads.ok());
+  ASSERT_EQ(leads->items.size(), 1u);
+  ASSERT_OK(engine_->DeleteSupplier("S7"));
+  auto gone = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(Rank(*gone, "S7"), -1);
+}
+
+// Random edits applied incrementally leave the materialised lists as a full
+// recompute over the same indexes makes them.
+TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
+  std::string db = TempPath("db");
+  auto engine = OpenEngine(db);
+  ASSERT_NE(engine, nullptr);
+  ImportReport report;
+  ASSERT_OK(engine->Import(std::string(KETNOI_DATA_DIR) + "/demo", {}, &report));
+  std::mt19937 rng(7);
+  const char* texts[] = {"Máy sấy chè băng tải 300 kg/giờ, phục vụ miền Bắc",
+                         "Industrial sewing machines Juki, overlock, installation",
+                         "Dây chuyền tinh bột sắn 20 tấn/ngày, máy mài củ",
+                         "Lò sấy gỗ hơi nước 30 m3, bảo hành 2 năm",
+                         "Tư vấn HACCP, ISO 22000 cho cơ sở chế biến thực phẩm"};
+  const char* provinces[] = {"Hà Nội", "Thái Nguyên", "Nam Định", "Bắc Giang", "TP HCM"};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    int op = static_cast<int>(rng() % 4);
+    if (op == 0 && !ids.empty()) {
+      std::string id = ids[rng() % ids.size()];
+      ASSERT_OK(engine->DeleteSupplier(id));
+      ids.erase(std::find(ids.begin(), ids.end(), id));
+    } else if (op == 1) {
+      std::string id = "FX" + std::to_string(i);
+      ASSERT_OK(engine->PutFacility(MakeFacility(id, provinces[rng() % 5], "NX" + std::to_string(i),
+                                                 texts[rng() % 5])));
+    } else {
+      std::string id = "SX" + std::to_string(i);
+      std::vector<std::string> serves = {provinces[rng() % 5]};
+      ASSERT_OK(engine->PutSupplier(MakeSupplier(id, provinces[rng() % 5], serves, texts[rng() % 5])));
+      ids.push_back(id);
+    }
+  }
+  auto snapshot = [&]() {
+    std::map<std::string, std::vector<std::string>> lists;
+    engine->store().ForEachFacility([&](const Facility& f) {
+      for (const Need& n : f.needs) {
+        TargetKind kind = n.kind == NeedKind::kEquipment ? TargetKind::kSupplier : TargetKind::kExpert;
+        auto l = engine->matcher()->Materialized(n.id, kind);
+        EXPECT_TRUE(l.ok()) << n.id;
+        if (!l.ok()) continue;
+        for (const auto& item : l->items) lists[n.id].push_back(item.id);
+      }
+      return true;
+    }).IgnoreError();
+    return lists;
+  };
+  auto incremental = snapshot();
+  ASSERT_OK(engine->matcher()->RefreshAll());
+  auto full = snapshot();
+  ASSERT_EQ(incremental.size(), full.size());
+  for (const auto& [need, list] : full) {
+    EXPECT_EQ(incremental[need], list) << "need " << need;
+  }
+}
+
+}  // namespace
+}  // namespace ketnoi::engine
