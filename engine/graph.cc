@@ -291,6 +291,8 @@ void ValueChainGraph::Rep::PutLink(State* st, const Link& l, bool check_duplicat
   }
   boost::add_edge(src, dst, EdgeProp{type, LinkWeight(l)}, st->g);
   ++st->link_edges;
+  ++st->info[src].link_degree;
+  ++st->info[dst].link_degree;
 }
 
 void ValueChainGraph::Rep::DeleteLink(State* st, const Link& l) const {
@@ -318,7 +320,10 @@ void ValueChainGraph::Rep::DeleteLink(State* st, const Link& l) const {
       src,
       [&](const Edge& e) { return boost::target(e, st->g) == dst && st->g[e].type == type; },
       st->g);
-  st->link_edges -= before - boost::out_degree(src, st->g);
+  const size_t removed = before - boost::out_degree(src, st->g);
+  st->link_edges -= removed;
+  st->info[src].link_degree -= removed;
+  st->info[dst].link_degree -= removed;
 }
 
 void ValueChainGraph::Rep::DeleteEntity(State* st, std::string_view id) const {
@@ -332,6 +337,7 @@ void ValueChainGraph::Rep::DeleteEntity(State* st, std::string_view id) const {
   auto keep = [&](const Edge& e, uint32_t src, uint32_t dst) {
     const EdgeType t = st->g[e].type;
     if (!IsLinkType(t)) return;
+    --st->info[src == v ? dst : src].link_degree;
     Link l;
     l.type = static_cast<LinkType>(t);
     l.from = st->info[IsReversedLink(t) ? dst : src].id;
@@ -542,7 +548,8 @@ std::string ValueChainGraph::CanonicalDump() const {
     if (!vi.alive) continue;
     std::string line = "V " + vi.id + " " + std::string(VertexKindName(vi.kind)) + " " + vi.name +
                        " p=" + std::to_string(vi.province) + " nw=" +
-                       std::to_string(vi.nationwide) + " serves=";
+                       std::to_string(vi.nationwide) + " d=" + std::to_string(vi.link_degree) +
+                       " serves=";
     for (uint16_t p : vi.serves) line += std::to_string(p) + ",";
     line += " stages=";
     for (const StageAssignment& a : vi.stages) {

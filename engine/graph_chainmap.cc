@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "engine/graph_internal.h"
+#include "engine/graph_scratch.h"
 
 namespace ketnoi::engine {
 
@@ -50,7 +51,8 @@ ChainMap BuildChainMap(const ValueChainGraph::Rep& rep, const State& st, const C
   map.province_id = rep.provinces[p]->id;
   map.province_name = rep.provinces[p]->name;
   const size_t width = rep.P() + 1;
-  std::unordered_set<uint32_t> listed;
+  // Actors listed so far (distinct across stages), without a per-call set.
+  graph_scratch::Visited& listed = graph_scratch::Visited::ForThread(st.info.size());
   // Local facilities and the positions of their stages on this chain.
   std::unordered_map<uint32_t, std::vector<int>> local;
   for (const ChainStage& cs : chain.stages) {
@@ -59,12 +61,16 @@ ChainMap BuildChainMap(const ValueChainGraph::Rep& rep, const State& st, const C
     out.name_vi = cs.name.vi;
     out.name_en = cs.name.en;
     out.position = cs.position;
-    std::unordered_set<uint32_t> seen;
     for (size_t b : {cs.index * width + p, cs.index * width + rep.P()}) {
+      const bool nationwide_slot = b != cs.index * width + p;
       for (uint32_t v : st.buckets[b]) {
         const VInfo& vi = st.info[v];
-        if (!seen.insert(v).second) continue;
         if (vi.kind != VertexKind::kSupplier && vi.province != p) continue;
+        // A nationwide supplier also filed under this province: listed once.
+        if (nationwide_slot && (vi.province == p || std::binary_search(vi.serves.begin(),
+                                                                       vi.serves.end(), p))) {
+          continue;
+        }
         ChainMapActor a;
         a.id = vi.id;
         a.name = vi.name;
@@ -72,7 +78,10 @@ ChainMap BuildChainMap(const ValueChainGraph::Rep& rep, const State& st, const C
         if (vi.province != kNoProvince) a.province_id = rep.provinces[vi.province]->id;
         a.confidence = ConfidenceAt(vi, cs.index, &a.given);
         a.degree = rep.LinkDegree(st, v);
-        listed.insert(v);
+        if (!listed.Test(v)) {
+          listed.Mark(v);
+          ++map.actor_count;
+        }
         switch (vi.kind) {
           case VertexKind::kFacility:
             local[v].push_back(cs.position);
@@ -92,7 +101,6 @@ ChainMap BuildChainMap(const ValueChainGraph::Rep& rep, const State& st, const C
                                            : GapKind::kNone;
     map.stages.push_back(std::move(out));
   }
-  map.actor_count = listed.size();
   // Flows between the stages of linked local facilities, and links that
   // cross the province border.
   std::map<std::pair<int, int>, size_t> flows;

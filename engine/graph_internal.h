@@ -39,6 +39,7 @@ struct VInfo {
   bool alive = false;
   bool nationwide = false;            // supplier serving every province
   uint16_t province = kNoProvince;    // index into Rep::provinces
+  uint32_t link_degree = 0;           // link edges in + out (kept by PutLink/DeleteLink)
   std::vector<uint16_t> serves;       // supplier: served province indexes
   std::vector<StageAssignment> stages;
 };

@@ -22,10 +22,7 @@ const VInfo* ValueChainGraph::Rep::Find(const State& st, std::string_view id) co
 }
 
 size_t ValueChainGraph::Rep::LinkDegree(const State& st, uint32_t v) const {
-  size_t d = 0;
-  for (auto [e, end] = boost::out_edges(v, st.g); e != end; ++e) d += IsLinkType(st.g[*e].type);
-  for (auto [e, end] = boost::in_edges(v, st.g); e != end; ++e) d += IsLinkType(st.g[*e].type);
-  return d;
+  return st.info[v].link_degree;
 }
 
 namespace {
@@ -146,49 +143,40 @@ StatusOr<std::vector<PathHop>> ValueChainGraph::ShortestPath(std::string_view fr
   if (a == b) return std::vector<PathHop>{FirstHop(st, a)};
 
   // Bidirectional breadth-first search over the typed edges, both ways:
-  // each side keeps, per reached vertex, the vertex it came from and the
-  // edge (flow source, flow target, type). The smaller frontier grows by
-  // one whole level at a time; the best meeting of a level is shortest.
-  struct Parent {
-    uint32_t prev;
-    uint32_t src, dst;
-    EdgeType type;
-    int dist;
-  };
-  std::unordered_map<uint32_t, Parent> side[2];
-  side[0][a] = {a, a, a, EdgeType::kSupplies, 0};
-  side[1][b] = {b, b, b, EdgeType::kSupplies, 0};
+  // each side records, per reached vertex, where it came from and over
+  // which edge (per-thread arrays, no allocation per query). The side with
+  // the smaller frontier grows by one whole level at a time; the best
+  // meeting found in a level is a shortest path.
+  graph_scratch::PathScratch& ps = graph_scratch::PathScratch::ForThread(st.info.size());
+  constexpr uint8_t kForward = 0x80;  // flow ran prev -> vertex
+  ps.Set(0, a, a, 0, 0);
+  ps.Set(1, b, b, 0, 0);
   std::vector<uint32_t> frontier[2] = {{a}, {b}};
   int depth[2] = {0, 0};
   uint32_t meet = UINT32_MAX;
   int best = INT32_MAX;
   while (!frontier[0].empty() && !frontier[1].empty() && depth[0] + depth[1] < max_hops) {
     const int s = frontier[0].size() <= frontier[1].size() ? 0 : 1;
-    auto& mine = side[s];
-    const auto& other = side[1 - s];
     std::vector<uint32_t> next;
     ++depth[s];
     for (uint32_t u : frontier[s]) {
-      auto reach = [&](uint32_t w, uint32_t src, uint32_t dst, EdgeType t) {
-        if (st.info[w].kind == VertexKind::kStage) return;
-        if (mine.count(w)) return;
-        mine[w] = {u, src, dst, t, depth[s]};
+      auto reach = [&](uint32_t w, EdgeType t, bool forward) {
+        if (ps.Has(s, w) || st.info[w].kind == VertexKind::kStage) return;
+        ps.Set(s, w, u, static_cast<uint8_t>(t) | (forward ? kForward : 0),
+               static_cast<uint8_t>(depth[s]));
         next.push_back(w);
-        auto it = other.find(w);
-        if (it != other.end() && depth[s] + it->second.dist < best) {
-          best = depth[s] + it->second.dist;
+        if (ps.Has(1 - s, w) && depth[s] + ps.Dist(1 - s, w) < best) {
+          best = depth[s] + ps.Dist(1 - s, w);
           meet = w;
         }
       };
       for (auto [e, end] = boost::out_edges(u, st.g); e != end; ++e) {
         EdgeType t = st.g[*e].type;
-        uint32_t w = boost::target(*e, st.g);
-        if (mask >> static_cast<int>(t) & 1) reach(w, u, w, t);
+        if (mask >> static_cast<int>(t) & 1) reach(boost::target(*e, st.g), t, true);
       }
       for (auto [e, end] = boost::in_edges(u, st.g); e != end; ++e) {
         EdgeType t = st.g[*e].type;
-        uint32_t w = boost::source(*e, st.g);
-        if (mask >> static_cast<int>(t) & 1) reach(w, w, u, t);
+        if (mask >> static_cast<int>(t) & 1) reach(boost::source(*e, st.g), t, false);
       }
     }
     frontier[s].swap(next);
@@ -198,20 +186,21 @@ StatusOr<std::vector<PathHop>> ValueChainGraph::ShortestPath(std::string_view fr
     return NotFound("no path between '" + std::string(from) + "' and '" + std::string(to) +
                     "' within " + std::to_string(max_hops) + " links");
   }
-  // a ... meet from side 0 (reversed walk), then meet ... b from side 1.
+  // The hop into `v` on side `s` (from Prev(s, v)), in flow terms.
+  auto hop = [&](int s, uint32_t v, uint32_t shown) {
+    const uint32_t prev = ps.Prev(s, v);
+    const uint8_t td = ps.TypeDir(s, v);
+    const auto t = static_cast<EdgeType>(td & 0x7F);
+    const bool forward = (td & kForward) != 0;
+    return HopTo(st, shown, t, forward ? prev : v, forward ? v : prev);
+  };
+  // a ... meet from side 0 (walked back), then meet ... b from side 1.
   std::vector<uint32_t> left;
-  for (uint32_t v = meet; v != a; v = side[0][v].prev) left.push_back(v);
+  for (uint32_t v = meet; v != a; v = ps.Prev(0, v)) left.push_back(v);
   std::reverse(left.begin(), left.end());
   std::vector<PathHop> path = {FirstHop(st, a)};
-  for (uint32_t v : left) {
-    const Parent& p = side[0][v];
-    path.push_back(HopTo(st, v, p.type, p.src, p.dst));
-  }
-  for (uint32_t v = meet; v != b;) {
-    const Parent& p = side[1][v];
-    path.push_back(HopTo(st, p.prev, p.type, p.src, p.dst));
-    v = p.prev;
-  }
+  for (uint32_t v : left) path.push_back(hop(0, v, v));
+  for (uint32_t v = meet; v != b; v = ps.Prev(1, v)) path.push_back(hop(1, v, ps.Prev(1, v)));
   return path;
 }
 

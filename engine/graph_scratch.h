@@ -41,4 +41,45 @@ class Visited {
   uint32_t epoch_ = 0;
 };
 
+// Per-thread arrays for the two sides of a bidirectional search: for each
+// reached vertex, the vertex it was reached from, the edge type (bit 7 set
+// when the edge ran prev -> vertex in flow direction) and the distance.
+class PathScratch {
+ public:
+  static PathScratch& ForThread(size_t n) {
+    thread_local PathScratch p;
+    p.Reset(n);
+    return p;
+  }
+  bool Has(int side, size_t v) const { return stamp_[side][v] == epoch_; }
+  void Set(int side, size_t v, uint32_t prev, uint8_t type_dir, uint8_t dist) {
+    stamp_[side][v] = epoch_;
+    prev_[side][v] = prev;
+    type_dir_[side][v] = type_dir;
+    dist_[side][v] = dist;
+  }
+  uint32_t Prev(int side, size_t v) const { return prev_[side][v]; }
+  uint8_t TypeDir(int side, size_t v) const { return type_dir_[side][v]; }
+  uint8_t Dist(int side, size_t v) const { return dist_[side][v]; }
+
+ private:
+  void Reset(size_t n) {
+    for (int s = 0; s < 2; ++s) {
+      if (stamp_[s].size() < n) {
+        stamp_[s].resize(n, 0);
+        prev_[s].resize(n);
+        type_dir_[s].resize(n);
+        dist_[s].resize(n);
+      }
+    }
+    if (++epoch_ == 0) {
+      for (auto& s : stamp_) std::fill(s.begin(), s.end(), 0);
+      epoch_ = 1;
+    }
+  }
+  std::vector<uint32_t> stamp_[2], prev_[2];
+  std::vector<uint8_t> type_dir_[2], dist_[2];
+  uint32_t epoch_ = 0;
+};
+
 }  // namespace ketnoi::engine::graph_scratch
