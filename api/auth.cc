@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "engine/store.h"
@@ -139,6 +140,19 @@ StatusOr<ApiKey> KeyStore::Verify(std::string_view presented) const {
     return Unauthenticated("malformed API key");
   }
   std::string_view id = presented.substr(kPrefix.size(), kIdHexLen);
+  std::string hash = Sha256Hex(presented);
+  uint64_t generation = 0;
+  {
+    std::shared_lock lock(mu_);
+    generation = revocations_;
+    auto it = cache_.find(std::string(id));
+    if (it != cache_.end()) {
+      if (CRYPTO_memcmp(it->second.sha256.data(), hash.data(), hash.size()) != 0) {
+        return Unauthenticated("unknown or revoked API key");
+      }
+      return it->second.key;
+    }
+  }
   auto raw = store_->GetRaw(engine::Family::kKeys, id);
   if (!raw.ok()) {
     if (raw.status().code() == StatusCode::kNotFound) {
@@ -150,11 +164,12 @@ StatusOr<ApiKey> KeyStore::Verify(std::string_view presented) const {
   std::string stored_hash;
   Status st = Decode(*raw, &key, &stored_hash);
   if (!st.ok()) return st;
-  std::string hash = Sha256Hex(presented);
   if (stored_hash.size() != hash.size() ||
       CRYPTO_memcmp(stored_hash.data(), hash.data(), hash.size()) != 0) {
     return Unauthenticated("unknown or revoked API key");
   }
+  std::unique_lock lock(mu_);
+  if (revocations_ == generation) cache_[key.id] = Cached{stored_hash, key};
   return key;
 }
 
@@ -166,7 +181,11 @@ Status KeyStore::Revoke(std::string_view id) const {
     }
     return raw.status();
   }
-  return store_->DeleteRaw(engine::Family::kKeys, id);
+  Status st = store_->DeleteRaw(engine::Family::kKeys, id);
+  std::unique_lock lock(mu_);
+  cache_.erase(std::string(id));
+  ++revocations_;
+  return st;
 }
 
 StatusOr<std::vector<ApiKey>> KeyStore::List() const {

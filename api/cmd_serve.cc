@@ -47,6 +47,7 @@ Status LoadConfig(const std::string& path, ServerOptions* o) {
       else if (key == "write_timeout_s") o->write_timeout_s = value.get<int>();
       else if (key == "listen_backlog") o->listen_backlog = value.get<int>();
       else if (key == "access_log") o->access_log = value.get<bool>();
+      else if (key == "anonymous_reads") o->anonymous_reads = value.get<bool>();
       else if (key == "max_json_body_bytes") o->limits.max_json_body_bytes = value.get<size_t>();
       else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
       else if (key == "max_json_depth") o->limits.max_json_depth = value.get<int>();

@@ -187,3 +187,28 @@ TEST(MetricsText, EscapesLabelValues) {
 
 }  // namespace
 }  // namespace ketnoi::api
+
+namespace ketnoi::api {
+namespace {
+
+// `serve --demo`: GET routes open to planners answer without a key; writes,
+// /metrics and wrong keys still do not.
+class AnonymousReadsTest : public testing_util::ApiTest {
+ protected:
+  void Configure(ServerOptions* options, ApiContext*) override { options->anonymous_reads = true; }
+};
+
+TEST_F(AnonymousReadsTest, ReadOnlyWithoutKey) {
+  auto c = Client("");
+  EXPECT_EQ(c->Get("/v1/facilities/F1")->status, 200);
+  EXPECT_EQ(c->Get("/v1/suppliers")->status, 200);
+  EXPECT_EQ(c->Get("/metrics")->status, 401);
+  EXPECT_EQ(c->Post("/v1/facilities", testing_util::FacilityJson("F8", "N8"), "application/json")
+                ->status,
+            401);
+  EXPECT_EQ(c->Delete("/v1/facilities/F1")->status, 401);
+  EXPECT_EQ(Client("kn_bad")->Get("/v1/facilities/F1")->status, 401);
+}
+
+}  // namespace
+}  // namespace ketnoi::api
