@@ -12,6 +12,7 @@
 #include "engine/reference.h"
 #include "engine/store.h"
 #include "indexer/lexicon.h"
+#include "indexer/tokenize.h"
 
 namespace ketnoi::engine {
 namespace {
@@ -349,6 +350,62 @@ std::unordered_map<std::string, double> FeedbackFor(const Matcher::Impl& impl,
   return out;
 }
 
+// The matched words a person can read in a reason: syllable bigrams first
+// ("may say"), then accented syllables, then plain words; no numbers, no
+// function words, at most four.
+std::vector<std::string> ReadableTerms(const std::vector<indexer::MatchedTerm>& terms) {
+  std::vector<std::string> out;
+  // Words every text of the domain uses: true but no reason to call anyone.
+  static const std::unordered_set<std::string_view> kGeneric = {
+      "trieu", "triệu", "dong", "đồng", "ty", "tỷ", "can", "cần", "tu_van", "tư vấn", "ho_so",
+      "san_pham", "cong_ty", "co_so", "ho_tro", "khoang", "thiet_bi", "may", "máy", "cung_cap",
+      "san_xuat", "sản", "xuất", "gia", "giá", "ngan_sach", "hop_tac", "htx", "tnhh"};
+  auto usable = [](std::string_view w) {
+    if (w.size() < 2 || kGeneric.count(w)) return false;
+    if (w.find_first_of("0123456789") != std::string_view::npos) return false;
+    size_t start = 0;
+    while (start <= w.size()) {
+      size_t end = w.find('_', start);
+      if (end == std::string_view::npos) end = w.size();
+      if (indexer::IsStopword(w.substr(start, end - start))) return false;
+      start = end + 1;
+    }
+    return true;
+  };
+  for (char kind : {'b', 'a', 's'}) {
+    for (const auto& t : terms) {
+      if (out.size() >= 4) return out;
+      if (t.term.size() < 3 || t.term[0] != kind || t.term[1] != ':') continue;
+      std::string_view w = std::string_view(t.term).substr(2);
+      if (!usable(w)) continue;
+      if (kind == 's' && w.size() < 4) continue;  // short folded syllables are ambiguous
+      std::string word(w);
+      std::replace(word.begin(), word.end(), '_', ' ');
+      bool dup = false;
+      for (const auto& o : out) dup = dup || o.find(word) != std::string::npos;
+      if (!dup) out.push_back(std::move(word));
+    }
+  }
+  return out;
+}
+
+// Writes the reasons again from the explanation's own values and matched
+// words (for a pair whose concepts named nothing, or in another direction).
+void Reword(const Matcher::Impl& impl, const Party& need, const Party& cand, Direction dir,
+            Explanation* e) {
+  PairEvidence ev;
+  ev.dense = e->values[static_cast<int>(RankFeature::kSemantic)];
+  ev.sparse = e->values[static_cast<int>(RankFeature::kLexical)];
+  ev.sparse_max = 1;
+  ev.chain_fit = e->values[static_cast<int>(RankFeature::kChain)];
+  ev.chain_path = e->chain_path;
+  ev.feedback = e->values[static_cast<int>(RankFeature::kFeedback)];
+  for (const auto& w : e->matched_terms) ev.matched_terms.push_back("s:" + w);
+  Explanation again = impl.ranker->Score(need.side, cand.side, ev, dir);
+  e->reason_vi = again.reason_vi;
+  e->reason_en = again.reason_en;
+}
+
 struct Scored {
   const Party* party;
   int64_t id;
@@ -409,32 +466,11 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   items.reserve(scored.size());
   for (auto& s : scored) {
     // The lexical evidence is looked up for the kept results only.
-    for (const auto& t : targets.retriever->Explain(q, s.id)) {
-      if (t.term.size() > 2 && (t.term[0] == 's' || t.term[0] == 'a' || t.term[0] == 'b')) {
-        std::string w = t.term.substr(2);
-        std::replace(w.begin(), w.end(), '_', ' ');
-        if (std::find(s.e.matched_terms.begin(), s.e.matched_terms.end(), w) ==
-            s.e.matched_terms.end()) {
-          s.e.matched_terms.push_back(std::move(w));
-        }
-      }
-      if (s.e.matched_terms.size() >= 8) break;
-    }
+    s.e.matched_terms = ReadableTerms(targets.retriever->Explain(q, s.id));
     if (s.e.matched_concepts.empty() && !s.e.matched_terms.empty()) {
-      // Re-word the reason with the matched words.
       const Party& need = lead_direction ? *s.party : query_party;
       const Party& cand = lead_direction ? query_party : *s.party;
-      PairEvidence ev;
-      ev.dense = s.e.values[0];
-      ev.sparse = s.e.values[1];
-      ev.sparse_max = 1;
-      ev.chain_fit = s.e.values[static_cast<int>(RankFeature::kChain)];
-      ev.chain_path = s.e.chain_path;
-      ev.feedback = s.e.values[static_cast<int>(RankFeature::kFeedback)];
-      for (const auto& w : s.e.matched_terms) ev.matched_terms.push_back("s:" + w);
-      Explanation again = impl.ranker->Score(need.side, cand.side, ev, dir);
-      s.e.reason_vi = again.reason_vi;
-      s.e.reason_en = again.reason_en;
+      Reword(impl, need, cand, dir, &s.e);
     }
     MatchItem item;
     item.id = s.party->side.id;
@@ -455,6 +491,24 @@ const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id) {
     if (it != c.parties.end()) return it->second.get();
   }
   return nullptr;
+}
+
+// The reason a supplier or expert reads on its lead list ("Cơ sở X cần ...").
+// REQUIRES: impl.mu held (shared).
+void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
+                TargetKind kind, std::string* vi, std::string* en) {
+  const Collection& c = impl.Targets(kind);
+  int64_t n = c.ids.Find(item.id);
+  auto it = n < 0 ? c.parties.end() : c.parties.find(n);
+  if (it == c.parties.end()) {
+    *vi = item.explanation.reason_vi;
+    *en = item.explanation.reason_en;
+    return;
+  }
+  Explanation e = item.explanation;
+  Reword(impl, need, *it->second, Direction::kLead, &e);
+  *vi = e.reason_vi;
+  *en = e.reason_en;
 }
 
 }  // namespace matcher_detail

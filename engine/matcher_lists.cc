@@ -30,6 +30,8 @@ indexer::Document CandidateDocument(int64_t id, const std::string& name, const s
 indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
 struct ResolvedFilters;
 const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
+void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
+                TargetKind kind, std::string* vi, std::string* en);
 }  // namespace matcher_detail
 
 using namespace matcher_detail;
@@ -277,14 +279,19 @@ Status MaterializeNeed(Matcher& m, Matcher::Impl* impl, const std::string& need_
     present.insert(item.id);
     auto prev = previous.find(item.id);
     uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++seq;
+    std::string reason_vi, reason_en;
+    {
+      std::shared_lock lock(impl->mu);
+      LeadReason(*impl, *need, item, kind, &reason_vi, &reason_en);
+    }
     nlohmann::json lead = {{"need", need_id},
                            {"facility", need->facility_id},
                            {"facility_name", need->side.name},
                            {"province_id", need->side.province_id},
                            {"text", need->text},
                            {"score", item.explanation.score},
-                           {"reason_vi", item.explanation.reason_vi},
-                           {"reason_en", item.explanation.reason_en},
+                           {"reason_vi", reason_vi},
+                           {"reason_en", reason_en},
                            {"seq", lead_seq}};
     batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id), lead.dump());
   }

@@ -239,18 +239,37 @@ Ranker::Ranker(RankerWeights weights, const indexer::Lexicon* lexicon)
 
 namespace {
 
-// Names of up to `n` concepts for a reason line, most specific first.
+// Names of up to `n` concepts for a reason line: the most specific ones
+// (a concept broader than another matched one is left out), of the
+// categories that suit the direction (equipment for suppliers, expertise for
+// experts), falling back to any category.
 std::string ConceptNames(const indexer::Lexicon* lexicon, const std::vector<std::string>& ids,
-                         bool vietnamese, size_t n) {
+                         bool vietnamese, size_t n, Direction direction) {
+  if (lexicon == nullptr) return "";
+  std::vector<const indexer::Concept*> concepts;
+  std::unordered_set<std::string> broader;
+  for (const auto& id : ids) {
+    const indexer::Concept* c = lexicon->Find(id);
+    if (c == nullptr) continue;
+    concepts.push_back(c);
+    broader.insert(c->broader.begin(), c->broader.end());
+  }
+  auto suits = [&](const indexer::Concept* c) {
+    bool expertise = c->category == "expertise" || c->category == "certification";
+    return direction == Direction::kNeedToExpert ? expertise || c->category == "process"
+                                                 : !expertise;
+  };
   std::string out;
   size_t used = 0;
-  for (const auto& id : ids) {
-    if (used == n) break;
-    const indexer::Concept* c = lexicon ? lexicon->Find(id) : nullptr;
-    if (c == nullptr) continue;
-    if (!out.empty()) out += ", ";
-    out += vietnamese ? c->vi : c->en;
-    ++used;
+  for (int pass = 0; pass < 2 && used == 0; ++pass) {
+    for (const indexer::Concept* c : concepts) {
+      if (used == n) break;
+      if (broader.count(c->id)) continue;
+      if (pass == 0 && !suits(c)) continue;
+      if (!out.empty()) out += ", ";
+      out += vietnamese ? c->vi : c->en;
+      ++used;
+    }
   }
   return out;
 }
@@ -266,8 +285,8 @@ std::string TermList(const std::vector<std::string>& terms, size_t n) {
 
 void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direction,
                   const indexer::Lexicon* lexicon, Explanation* e) {
-  std::string what_vi = ConceptNames(lexicon, e->matched_concepts, true, 2);
-  std::string what_en = ConceptNames(lexicon, e->matched_concepts, false, 2);
+  std::string what_vi = ConceptNames(lexicon, e->matched_concepts, true, 2, direction);
+  std::string what_en = ConceptNames(lexicon, e->matched_concepts, false, 2, direction);
   if (what_vi.empty()) what_vi = what_en = TermList(e->matched_terms, 3);
   std::string vi, en;
   switch (direction) {
@@ -280,8 +299,8 @@ void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direct
       en = what_en.empty() ? "Related expert" : "Expert in " + what_en;
       break;
     case Direction::kLead:
-      vi = "Cơ sở " + need.name + " cần " + (what_vi.empty() ? "sản phẩm liên quan" : what_vi);
-      en = "Facility " + need.name + " needs " + (what_en.empty() ? "related products" : what_en);
+      vi = need.name + " cần " + (what_vi.empty() ? "sản phẩm liên quan" : what_vi);
+      en = need.name + " needs " + (what_en.empty() ? "related products" : what_en);
       break;
   }
   if (!e->capacity_note.empty()) {
