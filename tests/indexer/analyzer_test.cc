@@ -76,6 +76,19 @@ TEST(Analyzer, FoldedAndAccentedTextsShareFoldedFeatures) {
   for (const Feature& f : without.features) EXPECT_EQ(Count(with, f.term), f.count) << f.term;
 }
 
+TEST(Analyzer, SpellingVariantsGiveIdenticalFeatures) {
+  auto lex = SmallLexicon();
+  Analyzer an(lex.get());
+  auto same = [&](const std::string& x, const std::string& y) {
+    Analysis a = an.Analyze(x), b = an.Analyze(y);
+    ASSERT_EQ(a.features.size(), b.features.size()) << x << " vs " << y;
+    for (const Feature& f : a.features) EXPECT_EQ(Count(b, f.term), f.count) << f.term;
+  };
+  same("Hoà Bình, thuỵ, khoẻ", "Hòa Bình, thụy, khỏe");
+  same("M\xC3\xA1y s\xE1\xBA\xA5y ch\xC3\xA8", "ma\xCC\x81y sa\xCC\x82\xCC\x81y che\xCC\x80");  // NFC vs NFD
+  same("MÁY SẤY CHÈ", "máy sấy chè");
+}
+
 TEST(Analyzer, RunTogetherWordsShareNgrams) {
   Analyzer an(nullptr);
   Analysis spaced = an.Analyze("máy sấy chè");
