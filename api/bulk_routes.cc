@@ -16,6 +16,7 @@
 #include "api/handlers.h"
 #include "engine/codec.h"
 #include "engine/dataset.h"
+#include "engine/engine.h"
 #include "engine/store.h"
 
 namespace ketnoi::api {
@@ -67,7 +68,8 @@ Reply HandleImport(RecordKind kind, const ApiContext& ctx, const ApiRequest& req
   options.max_json_depth = ctx.limits.max_json_depth;
   options.max_errors_kept = 100;
   engine::ImportReport report;
-  Status st = engine::ImportDataset(ctx.store, dir.path(), options, &report);
+  Status st = ctx.engine ? ctx.engine->Import(dir.path(), options, &report)
+                         : engine::ImportDataset(ctx.store, dir.path(), options, &report);
   if (!st.ok() && !report.errors.empty()) {
     json err = {{"code", StatusCodeName(st.code())},
                 {"message", std::to_string(report.bad_lines) + " bad line(s); nothing stored. " +

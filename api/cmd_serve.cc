@@ -16,6 +16,7 @@
 #include "api/commands.h"
 #include "api/server.h"
 #include "engine/dataset.h"
+#include "engine/engine.h"
 #include "engine/reference.h"
 #include "engine/store.h"
 
@@ -63,13 +64,14 @@ Status LoadConfig(const std::string& path, ServerOptions* o) {
 // With --demo: data/demo imported into an empty store, and an admin key
 // created at first start, written to <db>/../demo-admin.key and printed.
 // Sets *hint to a curl command to print once the port is known.
-Status SeedDemo(engine::Store* store, const std::string& db, std::string* hint) {
+Status SeedDemo(engine::Engine* eng, const std::string& db, std::string* hint) {
+  engine::Store* store = &eng->store();
   auto first = store->ListFacilities("", 1);
   if (!first.ok()) return first.status();
   if (first->items.empty()) {
     engine::ImportReport report;
     std::string dir = engine::DefaultDataDir() + "/demo";
-    Status st = engine::ImportDataset(store, dir, engine::ImportOptions{}, &report);
+    Status st = eng->Import(dir, engine::ImportOptions{}, &report);
     for (const auto& e : report.errors) std::fprintf(stderr, "ketnoi serve: %s\n", e.c_str());
     if (!st.ok()) return st.WithPrefix("importing " + dir);
     std::fprintf(stderr, "ketnoi serve: demo data %s\n", report.Summary().c_str());
@@ -117,20 +119,19 @@ int RunServe(const ServeArgs& args) {
   if (args.bind != ServeArgs{}.bind || args.config.empty()) options.bind = args.bind;
   if (args.demo) options.anonymous_reads = true;
 
-  auto ref = engine::ReferenceData::Load(engine::DefaultDataDir());
-  if (!ref.ok()) return Fail(ref.status().ToString(), 1);
   if (args.demo) {
     std::error_code ec;  // a failure shows up as the store's open error
     std::filesystem::create_directories(std::filesystem::absolute(db).parent_path(), ec);
   }
-  engine::StoreOptions store_options;
-  store_options.path = db;
-  store_options.reference = ref->get();
-  auto store = engine::Store::Open(store_options);
-  if (!store.ok()) return Fail("cannot open the store " + db + ": " + store.status().ToString(), 1);
+  // The engine opens the store, builds the retrievers, the materialised
+  // lists (when stale) and the value-chain graph.
+  engine::EngineOptions engine_options;
+  engine_options.db = db;
+  auto eng = engine::Engine::Open(engine_options);
+  if (!eng.ok()) return Fail("cannot open the store " + db + ": " + eng.status().ToString(), 1);
   std::string hint;
   if (args.demo) {
-    if (Status st = SeedDemo(store->get(), db, &hint); !st.ok()) return Fail(st.ToString(), 1);
+    if (Status st = SeedDemo(eng->get(), db, &hint); !st.ok()) return Fail(st.ToString(), 1);
   }
 
   sigset_t signals;
@@ -139,9 +140,11 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  KeyStore keys(store->get());
+  KeyStore keys(&(*eng)->store());
   ApiContext ctx;
-  ctx.store = store->get();
+  ctx.store = &(*eng)->store();
+  ctx.engine = eng->get();
+  ctx.graph = (*eng)->graph();
   ctx.keys = &keys;
   auto server = HttpServer::Start(options, ctx);
   if (!server.ok()) return Fail(server.status().ToString(), 1);
@@ -159,7 +162,7 @@ int RunServe(const ServeArgs& args) {
   sigwait(&signals, &sig);
   std::fprintf(stderr, "ketnoi serve: signal %d: draining in-flight requests\n", sig);
   (*server)->Stop();
-  if (Status st = (*store)->Flush(); !st.ok()) return Fail("flush: " + st.ToString(), 1);
+  if (Status st = (*eng)->store().Flush(); !st.ok()) return Fail("flush: " + st.ToString(), 1);
   std::fprintf(stderr, "ketnoi serve: stopped; store flushed\n");
   return 0;
 }

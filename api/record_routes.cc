@@ -9,6 +9,7 @@
 
 #include "api/handlers.h"
 #include "engine/codec.h"
+#include "engine/engine.h"
 #include "engine/store.h"
 #include "engine/store_keys.h"
 
@@ -65,7 +66,17 @@ Status Decode(RecordKind kind, std::string_view body, int depth, AnyRecord* out)
   return Internal("no record decoder for links");
 }
 
-Status Put(engine::Store& store, RecordKind kind, const AnyRecord& rec) {
+Status Put(const ApiContext& ctx, RecordKind kind, const AnyRecord& rec) {
+  if (ctx.engine != nullptr) {
+    switch (kind) {
+      case RecordKind::kFacilities: return ctx.engine->PutFacility(rec.facility);
+      case RecordKind::kSuppliers: return ctx.engine->PutSupplier(rec.supplier);
+      case RecordKind::kExperts: return ctx.engine->PutExpert(rec.expert);
+      case RecordKind::kLinks: break;
+    }
+    return Internal("no record writer for links");
+  }
+  engine::Store& store = *ctx.store;
   switch (kind) {
     case RecordKind::kFacilities: return store.PutFacility(rec.facility);
     case RecordKind::kSuppliers: return store.PutSupplier(rec.supplier);
@@ -144,7 +155,7 @@ Reply HandleCreate(RecordKind kind, const ApiContext& ctx, const ApiRequest& req
                                     "' already exists; use PUT to replace it"));
   }
   if (existing.status().code() != StatusCode::kNotFound) return ErrorReply(existing.status());
-  if (Status st = Put(*ctx.store, kind, rec); !st.ok()) return ErrorReply(st);
+  if (Status st = Put(ctx, kind, rec); !st.ok()) return ErrorReply(st);
   return IdReply(201, rec.id);
 }
 
@@ -174,7 +185,7 @@ Reply HandleReplace(RecordKind kind, const ApiContext& ctx, const ApiRequest& re
   std::lock_guard<std::mutex> lock(g_record_write_mu);
   auto existing = GetEncoded(*ctx.store, kind, id);
   if (!existing.ok()) return ErrorReply(existing.status());
-  if (Status st = Put(*ctx.store, kind, rec); !st.ok()) return ErrorReply(st);
+  if (Status st = Put(ctx, kind, rec); !st.ok()) return ErrorReply(st);
   return IdReply(200, id);
 }
 
@@ -183,9 +194,15 @@ Reply HandleDelete(RecordKind kind, const ApiContext& ctx, const ApiRequest& req
   std::lock_guard<std::mutex> lock(g_record_write_mu);
   Status st;
   switch (kind) {
-    case RecordKind::kFacilities: st = ctx.store->DeleteFacility(id); break;
-    case RecordKind::kSuppliers: st = ctx.store->DeleteSupplier(id); break;
-    case RecordKind::kExperts: st = ctx.store->DeleteExpert(id); break;
+    case RecordKind::kFacilities:
+      st = ctx.engine ? ctx.engine->DeleteFacility(id) : ctx.store->DeleteFacility(id);
+      break;
+    case RecordKind::kSuppliers:
+      st = ctx.engine ? ctx.engine->DeleteSupplier(id) : ctx.store->DeleteSupplier(id);
+      break;
+    case RecordKind::kExperts:
+      st = ctx.engine ? ctx.engine->DeleteExpert(id) : ctx.store->DeleteExpert(id);
+      break;
     case RecordKind::kLinks: st = Internal("links are deleted through /v1/links"); break;
   }
   if (!st.ok()) return ErrorReply(st);
@@ -225,7 +242,9 @@ Reply HandleGetNeed(const ApiContext& ctx, const ApiRequest& req) {
 Reply HandleCreateLink(const ApiContext& ctx, const ApiRequest& req) {
   auto link = engine::DecodeLink(req.body, ctx.limits.max_json_depth);
   if (!link.ok()) return ErrorReply(link.status());
-  if (Status st = ctx.store->PutLink(*link); !st.ok()) return ErrorReply(st);
+  if (Status st = ctx.engine ? ctx.engine->PutLink(*link) : ctx.store->PutLink(*link); !st.ok()) {
+    return ErrorReply(st);
+  }
   return JsonReply(201, engine::EncodeLink(*link));
 }
 
@@ -279,7 +298,9 @@ Reply HandleDeleteLink(const ApiContext& ctx, const ApiRequest& req) {
   if (!engine::ParseLinkType(type, &l.type)) {
     return ErrorReply(InvalidArgument("query 'type': unknown link type '" + type + "'"));
   }
-  if (Status st = ctx.store->DeleteLink(l); !st.ok()) return ErrorReply(st);
+  if (Status st = ctx.engine ? ctx.engine->DeleteLink(l) : ctx.store->DeleteLink(l); !st.ok()) {
+    return ErrorReply(st);
+  }
   return JsonReply(204, "");
 }
 

@@ -4,7 +4,9 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "api/graph_routes.h"
 #include "api/handlers.h"
+#include "api/match_routes.h"
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "engine/store.h"
@@ -14,6 +16,14 @@ namespace {
 
 Handler For(Reply (*fn)(RecordKind, const ApiContext&, const ApiRequest&), RecordKind kind) {
   return std::bind_front(fn, kind);
+}
+
+// Matching routes take the engine, planner routes the graph.
+Handler WithEngine(Reply (*fn)(engine::Engine*, const ApiRequest&)) {
+  return [fn](const ApiContext& ctx, const ApiRequest& req) { return fn(ctx.engine, req); };
+}
+Handler WithGraph(Reply (*fn)(const engine::ValueChainGraph*, const ApiRequest&)) {
+  return [fn](const ApiContext& ctx, const ApiRequest& req) { return fn(ctx.graph, req); };
 }
 
 std::vector<Route> BuildRoutes() {
@@ -60,6 +70,23 @@ std::vector<Route> BuildRoutes() {
     {kGet, "/v1/export/suppliers", kRead, kNone, For(HandleExport, K::kSuppliers), "Export suppliers as JSON Lines"},
     {kGet, "/v1/export/experts", kRead, kNone, For(HandleExport, K::kExperts), "Export experts as JSON Lines"},
     {kGet, "/v1/export/links", kRead, kNone, For(HandleExport, K::kLinks), "Export links as JSON Lines"},
+    // Matching.
+    {kGet, "/v1/needs/{id}/matches", kStaff, kNone, WithEngine(HandleNeedMatches), "Ranked suppliers or experts for a need, with reasons", "kind,k,province,region,sector,lang,min_score,serves_my_province,exclude,live"},
+    {kPost, "/v1/search", kStaff, kJson, WithEngine(HandleSearch), "Ranked suppliers or experts for a need typed on the spot"},
+    {kGet, "/v1/suppliers/{id}/leads", kStaff | kSupplierOwn, kNone, WithEngine(HandleLeads), "Facilities' needs a supplier can serve, newest first", "since,k"},
+    {kGet, "/v1/experts/{id}/leads", kStaff | kSupplierOwn, kNone, WithEngine(HandleLeads), "Facilities' needs an expert can serve, newest first", "since,k"},
+    {kPost, "/v1/feedback", kStaff, kJson, WithEngine(HandlePostFeedback), "Record a verdict on a match {need,candidate,verdict,reason}"},
+    {kGet, "/v1/feedback", kStaff, kNone, WithEngine(HandleListFeedback), "Verdicts recorded, optionally for one need", "need"},
+    // Planners: the value-chain graph.
+    {kGet, "/v1/chains/{chain}/map", kRead, kNone, WithGraph(HandleChainMap), "Chain map of a sector in a province (JSON, DOT or SVG)", "province,format"},
+    {kGet, "/v1/chains/{chain}/gaps", kRead, kNone, WithGraph(HandleChainGaps), "Stages with no or one local actor, with candidates", "province,per_gap"},
+    {kGet, "/v1/graph/hubs", kRead, kNone, WithGraph(HandleGraphHubs), "Hub actors by degree and betweenness", "chain,province,top"},
+    {kGet, "/v1/graph/clusters", kRead, kNone, WithGraph(HandleGraphClusters), "Connected clusters of actors", "chain,province,max"},
+    {kGet, "/v1/graph/entities/{id}/neighbours", kRead, kNone, WithGraph(HandleGraphNeighbours), "Upstream or downstream actors of an entity", "direction,depth,types,limit"},
+    {kGet, "/v1/graph/path", kRead, kNone, WithGraph(HandleGraphPath), "Shortest typed path between two entities", "from,to,types,max_hops"},
+    {kGet, "/v1/graph/entities/{id}/whatif", kRead, kNone, WithGraph(HandleGraphWhatIf), "Facilities that lose an input if this actor stops, with replacements", "replacements"},
+    {kGet, "/v1/graph/chainfit", kRead, kNone, WithGraph(HandleGraphChainFit), "Value-chain fit of a candidate for a facility", "facility,candidate,stage"},
+    {kGet, "/v1/graph/stats", kRead, kNone, WithGraph(HandleGraphStats), "Graph size, memory and build time"},
   };
   // clang-format on
 }

@@ -24,6 +24,8 @@
 
 namespace ketnoi::engine {
 class Store;
+class Engine;
+class ValueChainGraph;
 }
 
 namespace ketnoi::api {
@@ -69,6 +71,11 @@ struct Principal {
 // server. New engine services (matcher, graph) are added here as fields.
 struct ApiContext {
   engine::Store* store = nullptr;
+  // When set, record writes go through the engine (store, then the
+  // matcher's indexes and lists and the graph), and the matching and
+  // planner routes are served; `store` is then the engine's store.
+  engine::Engine* engine = nullptr;
+  const engine::ValueChainGraph* graph = nullptr;
   const KeyStore* keys = nullptr;
   Metrics* metrics = nullptr;
   const std::vector<Route>* routes = nullptr;

@@ -70,13 +70,13 @@ StatusOr<RankerWeights> RankerWeights::FromJson(std::string_view json) {
   }
   RankerWeights out;
   for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key().rfind("_", 0) == 0) continue;  // comments: "_doc"
     if (!it.value().is_number()) {
       return InvalidArgument("ranker weights: '" + it.key() + "' must be a number");
     }
     double v = it.value().get<double>();
     if (!std::isfinite(v)) return InvalidArgument("ranker weights: '" + it.key() + "' is not finite");
     if (it.key() == "bias") { out.bias = v; continue; }
-    if (it.key().rfind("_", 0) == 0) continue;  // comments: "_doc"
     RankFeature f;
     if (!ParseRankFeature(it.key(), &f)) {
       return InvalidArgument("ranker weights: unknown feature '" + it.key() + "'");
