@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -24,6 +26,8 @@ struct EvalSet {
   std::vector<Document> docs;
   std::vector<EvalQuery> queries;    // only queries with judgements
   Qrels qrels;
+  // Named subsets of the queries reported separately (e.g. "no diacritics").
+  std::vector<std::pair<std::string, std::unordered_set<std::string>>> subsets;
 };
 
 // Reads a BEIR-style directory: corpus.jsonl ({"id","text","title"?}; the

@@ -60,6 +60,9 @@ struct Retriever::Impl {
   std::unique_ptr<Embedder> embedder;
   std::unique_ptr<VectorIndex> vectors;
 
+  std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
+                              const std::vector<VectorHit>& dense_hits, const Query& query) const;
+
   Status EmbedOne(const Document& doc, const std::vector<Feature>& features, float* out) const {
     EmbedInput in;
     in.features = &features;
@@ -149,6 +152,55 @@ bool Retriever::Remove(int64_t id) {
   return found;
 }
 
+namespace {
+
+// Adds the heaviest terms of the feedback documents to `query` (RM3-like):
+// each document's terms weighted by tf * idf, normalised per document,
+// summed; the top `terms` (word, bigram, concept kinds) join the query
+// scaled so that they weigh `weight` times the original query in total.
+SparseVector ExpandQuery(const SparseVector& query, const std::vector<int64_t>& docs,
+                         const SparseIndex& sparse, const Vocabulary& vocab, int terms,
+                         float weight) {
+  std::unordered_map<uint32_t, float> mass;
+  for (int64_t id : docs) {
+    SparseVector t = sparse.Terms(id);
+    double norm = 0;
+    for (auto& w : t) {
+      FeatureKind k = vocab.kind(w.id);
+      if (k == FeatureKind::kCharNgram || k == FeatureKind::kUnit) {
+        w.weight = 0;
+        continue;
+      }
+      w.weight = (1.0f + std::log(w.weight)) * vocab.Idf(w.id) * vocab.options().weights.Of(k);
+      norm += w.weight;
+    }
+    if (norm <= 0) continue;
+    for (const auto& w : t) {
+      if (w.weight > 0) mass[w.id] += static_cast<float>(w.weight / norm);
+    }
+  }
+  std::vector<WeightedTerm> top;
+  for (const auto& [id, m] : mass) top.push_back({id, m});
+  std::sort(top.begin(), top.end(),
+            [](const WeightedTerm& a, const WeightedTerm& b) { return a.weight > b.weight; });
+  if (top.size() > static_cast<size_t>(terms)) top.resize(terms);
+  double qsum = 0, tsum = 0;
+  for (const auto& w : query) qsum += w.weight;
+  for (const auto& w : top) tsum += w.weight * vocab.Idf(w.id);
+  if (tsum <= 0) return query;
+  const float scale = static_cast<float>(weight * qsum / tsum);
+  std::unordered_map<uint32_t, float> merged;
+  for (const auto& w : query) merged[w.id] += w.weight;
+  for (const auto& w : top) merged[w.id] += w.weight * vocab.Idf(w.id) * scale;
+  SparseVector out;
+  for (const auto& [id, w] : merged) out.push_back({id, w});
+  std::sort(out.begin(), out.end(),
+            [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
+  return out;
+}
+
+}  // namespace
+
 StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
   const Impl& m = *impl_;
   const RetrieverOptions& o = m.options;
@@ -162,13 +214,29 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
   in.vector = &query.vector;
   Status s = m.embedder->Embed(in, qv.data());
   if (!s.ok()) return s.WithPrefix("query");
-
-  std::vector<SparseHit> sparse_hits =
-      m.sparse->Search(qsv, std::max(o.sparse_candidates, query.k), query.filter);
   auto dense_hits = m.vectors->Search(qv.data(), std::max(o.dense_candidates, query.k),
                                       query.filter);
   if (!dense_hits.ok()) return dense_hits.status();
+  std::vector<Candidate> out = m.Fuse(qsv, qv.data(), *dense_hits, query);
+  if (o.prf_docs > 0 && o.prf_weight > 0 && !out.empty()) {
+    std::vector<int64_t> top;
+    for (size_t i = 0; i < out.size() && top.size() < static_cast<size_t>(o.prf_docs); ++i) {
+      top.push_back(out[i].id);
+    }
+    qsv = ExpandQuery(qsv, top, *m.sparse, *m.vocab, o.prf_terms, o.prf_weight);
+    out = m.Fuse(qsv, qv.data(), *dense_hits, query);
+  }
+  if (out.size() > query.k) out.resize(query.k);
+  return out;
+}
 
+// Union of the sparse top N for `qsv` and the dense hits, each candidate
+// scored on both sides, fused and sorted (not truncated).
+std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const float* qv,
+                                             const std::vector<VectorHit>& dense_hits,
+                                             const Query& query) const {
+  std::vector<SparseHit> sparse_hits =
+      sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter);
   std::unordered_map<int64_t, size_t> pos;
   std::vector<Candidate> out;
   std::vector<int64_t> need_dense;
@@ -176,31 +244,31 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
     pos[h.id] = out.size();
     out.push_back({h.id, NAN, h.score, 0});
   }
-  for (const VectorHit& h : *dense_hits) {
+  for (const VectorHit& h : dense_hits) {
     auto it = pos.find(h.id);
     if (it != pos.end()) {
       out[it->second].dense = h.score;
     } else {
       pos[h.id] = out.size();
-      out.push_back({h.id, h.score, m.sparse->Score(qsv, h.id), 0});
+      out.push_back({h.id, h.score, sparse->Score(qsv, h.id), 0});
     }
   }
   for (const Candidate& c : out) {
     if (std::isnan(c.dense)) need_dense.push_back(c.id);
   }
-  std::vector<float> dense = m.vectors->Score(qv.data(), need_dense);
+  std::vector<float> dense = vectors->Score(qv, need_dense);
   for (size_t i = 0; i < need_dense.size(); ++i) {
     out[pos[need_dense[i]]].dense = std::isnan(dense[i]) ? 0.0f : dense[i];
   }
   float top_sparse = 0;
   for (const Candidate& c : out) top_sparse = std::max(top_sparse, c.sparse);
   const float inv = top_sparse > 0 ? 1.0f / top_sparse : 0.0f;
-  for (Candidate& c : out) c.fused = o.dense_weight * c.dense + o.sparse_weight * c.sparse * inv;
-  auto better = [](const Candidate& a, const Candidate& b) {
+  for (Candidate& c : out) {
+    c.fused = options.dense_weight * c.dense + options.sparse_weight * c.sparse * inv;
+  }
+  std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
     return a.fused != b.fused ? a.fused > b.fused : a.id < b.id;
-  };
-  std::sort(out.begin(), out.end(), better);
-  if (out.size() > query.k) out.resize(query.k);
+  });
   return out;
 }
 

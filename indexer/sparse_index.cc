@@ -172,6 +172,12 @@ std::vector<MatchedTerm> SparseIndex::Explain(const SparseVector& query, int64_t
   return out;
 }
 
+SparseVector SparseIndex::Terms(int64_t id) const {
+  auto it = impl_->slot_of.find(id);
+  if (it == impl_->slot_of.end()) return {};
+  return impl_->slots[it->second].terms;
+}
+
 size_t SparseIndex::MemoryBytes() const {
   const Impl& m = *impl_;
   size_t bytes = m.postings.capacity() * sizeof(std::vector<Posting>);

@@ -57,6 +57,10 @@ class SparseIndex {
   // The query terms that document `id` contains, largest contribution first.
   std::vector<MatchedTerm> Explain(const SparseVector& query, int64_t id) const;
 
+  // The distinct terms of document `id` with their frequencies (weight =
+  // count), sorted by term id; empty when absent.
+  SparseVector Terms(int64_t id) const;
+
   // Approximate heap bytes (postings, document term lists, id maps).
   size_t MemoryBytes() const;
 

@@ -33,8 +33,8 @@ struct KindWeights {
   std::array<float, kNumFeatureKinds> w = {
       1.0f,   // kSyllable
       0.5f,   // kAccented: an accent the user typed counts on top of the fold
-      1.0f,   // kBigram
-      0.35f,  // kCharNgram: many per word; typo and run-together evidence
+      1.5f,   // kBigram: Vietnamese words are mostly two syllables
+      0.35f,  // kCharNgram: many per word; typo, code and run-together evidence
       1.0f,   // kConcept
       0.3f,   // kUnit
   };
@@ -46,7 +46,7 @@ struct VocabularyOptions {
   // BM25 term-frequency saturation and length normalisation. Higher k1 lets
   // repeated terms count longer; b = 0 ignores document length.
   float k1 = 1.2f;
-  float b = 0.75f;
+  float b = 0.9f;
 };
 
 struct WeightedTerm {
