@@ -12,7 +12,6 @@ int NotYet(const char* name) {
 }
 }  // namespace
 
-int RunEval(const EvalArgs&) { return NotYet("eval"); }
 int RunBackup(const BackupArgs&) { return NotYet("backup"); }
 
 }  // namespace ketnoi::api
