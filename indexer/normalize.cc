@@ -164,8 +164,12 @@ void PlaceTone(std::vector<Letter>& w) {
   w[target].tone = static_cast<uint8_t>(tone);
 }
 
-// Appends the word in both forms and clears it.
-void FlushWord(std::vector<Letter>& w, std::string* accented, std::string* folded) {
+// Appends the word in both forms and clears it. `place_tone` is false when a
+// combining mark follows the word: the mark belongs to its last letter, so
+// the word keeps its marks where written (moving the tone could leave that
+// letter composable with the mark, and the output would not be NFC).
+void FlushWord(std::vector<Letter>& w, std::string* accented, std::string* folded,
+               bool place_tone = true) {
   if (w.empty()) return;
   bool marked = false;
   for (const Letter& l : w) marked |= (l.shape | l.tone) != 0;
@@ -177,7 +181,7 @@ void FlushWord(std::vector<Letter>& w, std::string* accented, std::string* folde
     w.clear();
     return;
   }
-  PlaceTone(w);
+  if (place_tone) PlaceTone(w);
   const Tables& t = T();
   for (const Letter& l : w) {
     folded->push_back(l.base);
@@ -188,8 +192,12 @@ void FlushWord(std::vector<Letter>& w, std::string* accented, std::string* folde
     char32_t cp = t.compose[l.base - 'a'][l.shape][l.tone];
     if (cp != 0) {
       AppendUtf8(cp, accented);
-    } else {  // no precomposed form (e.g. a tone on a foreign letter)
-      accented->push_back(l.base);
+    } else {  // no precomposed form (e.g. a tone on a foreign letter or on đ)
+      if (l.shape == kStroke) {
+        AppendUtf8(t.compose[l.base - 'a'][kStroke][kNoTone], accented);  // đ keeps its stroke
+      } else {
+        accented->push_back(l.base);
+      }
       static constexpr char32_t kShapeMark[] = {0, 0x302, 0x306, 0x31B, 0};
       static constexpr char32_t kToneMark[] = {0, 0x300, 0x301, 0x303, 0x309, 0x323};
       if (kShapeMark[l.shape]) AppendUtf8(kShapeMark[l.shape], accented);
@@ -253,7 +261,8 @@ bool Pass(std::string_view text, bool strict, std::string* accented, std::string
     }
     if (cp == 0xFFFD) ci.kind = CharInfo::kInert;
     if (ci.kind != CharInfo::kInert && strict) return false;
-    FlushWord(word, accented, folded);
+    FlushWord(word, accented, folded,
+              ci.kind != CharInfo::kMark && u_getCombiningClass(static_cast<UChar32>(cp)) == 0);
     AppendUtf8(cp, accented);
     if (ci.kind == CharInfo::kInert) AppendUtf8(cp, folded);
     else AppendFoldedUnknown(cp, folded);

@@ -85,6 +85,26 @@ TEST(Normalize, BothFormsInOnePass) {
   EXPECT_EQ(f, "lo hoi dot trau");
 }
 
+// Inputs found by tests/fuzz/normalize_fuzz: NormalizeAccented must be
+// idempotent (its output is NFC, so normalising it again changes nothing).
+TEST(Normalize, FuzzRegressionIdempotent) {
+  // Two tones on one letter: the stacked mark stays on that letter and the
+  // word keeps its marks where written (the tone moved to 'u' used to leave
+  // "y" + acute, which NFC composes to "ý" on the second pass).
+  const std::string stacked = "uy\xCC\x80\xCC\x81";  // u y grave acute
+  EXPECT_EQ(NormalizeAccented(stacked), "u\xE1\xBB\xB3\xCC\x81");  // u ỳ acute
+  // đ with a tone has no precomposed form: it used to lose its stroke
+  // ("d" + dot below, which NFC composes to "ḍ").
+  const std::string d_dot = "\xC4\x91\xCC\xA3";  // đ dot-below
+  EXPECT_EQ(NormalizeAccented(d_dot), d_dot);
+  EXPECT_EQ(Fold(d_dot), "d");
+  for (const std::string& x : {stacked, d_dot, std::string("hoa\xCC\x80\xCC\xB0 thuy\xCC\xA3")}) {
+    std::string once = NormalizeAccented(x);
+    EXPECT_EQ(NormalizeAccented(once), once) << x;
+    EXPECT_EQ(Fold(once), Fold(x)) << x;
+  }
+}
+
 TEST(Tokenize, SyllablesNumbersAndCodes) {
   std::string text = NormalizeAccented("Máy sấy (KX-TS600W), 1.200.000 đ; 500kg/ngày 6CR-55");
   Tokens t = Tokenize(text);
