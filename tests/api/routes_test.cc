@@ -47,6 +47,21 @@ const std::map<std::string, std::string>& Expected() {
       {"GET /v1/export/suppliers", "admin staff planner"},
       {"GET /v1/export/experts", "admin staff planner"},
       {"GET /v1/export/links", "admin staff planner"},
+      {"GET /v1/needs/{id}/matches", "admin staff"},
+      {"POST /v1/search", "admin staff"},
+      {"GET /v1/suppliers/{id}/leads", "admin staff supplier"},
+      {"GET /v1/experts/{id}/leads", "admin staff supplier"},
+      {"POST /v1/feedback", "admin staff"},
+      {"GET /v1/feedback", "admin staff"},
+      {"GET /v1/chains/{chain}/map", "admin staff planner"},
+      {"GET /v1/chains/{chain}/gaps", "admin staff planner"},
+      {"GET /v1/graph/hubs", "admin staff planner"},
+      {"GET /v1/graph/clusters", "admin staff planner"},
+      {"GET /v1/graph/entities/{id}/neighbours", "admin staff planner"},
+      {"GET /v1/graph/path", "admin staff planner"},
+      {"GET /v1/graph/entities/{id}/whatif", "admin staff planner"},
+      {"GET /v1/graph/chainfit", "admin staff planner"},
+      {"GET /v1/graph/stats", "admin staff planner"},
   };
   return *m;
 }
