@@ -42,7 +42,7 @@ struct EngineOptions {
   bool build_graph = true;     // the graph feeds the chain-fit feature
   size_t candidates = 200;
   size_t materialized_k = 30;
-  double default_min_score = 0.25;
+  double default_min_score = 0.35;
   int dim = 128;
 };
 

@@ -60,7 +60,7 @@ struct MatcherOptions {
   // Length of the materialised lists.
   size_t materialized_k = 30;
   // Matches scoring below this are cut (a request may ask for another).
-  double default_min_score = 0.25;
+  double default_min_score = 0.35;
   // Needs retrieved by a changed supplier's text to be re-scored.
   size_t refresh_fanout = 200;
   // LSA dimension of the built-in embedder.
