@@ -9,6 +9,7 @@
 #include "api/match_routes.h"
 #include "api/metrics.h"
 #include "api/openapi.h"
+#include "api/web_routes.h"
 #include "engine/store.h"
 
 namespace ketnoi::api {
@@ -38,6 +39,10 @@ std::vector<Route> BuildRoutes() {
     {kGet, "/healthz", kPublic, kNone, HandleHealthz, "Liveness: the server answers"},
     {kGet, "/metrics", kAdminOnly, kNone, HandleMetrics, "Prometheus metrics (text format 0.0.4)"},
     {kGet, "/v1/openapi.json", kAnyKey, kNone, HandleOpenApi, "This API as OpenAPI 3.1"},
+    // The web page (web/) and who the calling key is, for the page.
+    {kGet, "/", kPublic, kNone, HandleWebIndex, "The web page for staff, suppliers and planners"},
+    {kGet, "/static/{file}", kPublic, kNone, HandleWebStatic, "A file of the web page (JS, CSS, images)"},
+    {kGet, "/v1/whoami", kAnyKey, kNone, HandleWhoAmI, "The calling key: id, role and entity"},
     // Facilities, with their needs.
     {kPost, "/v1/facilities", kStaff, kJson, For(HandleCreate, K::kFacilities), "Create a facility with its needs"},
     {kGet, "/v1/facilities", kRead, kNone, For(HandleList, K::kFacilities), "List facilities by id", "cursor,limit"},
