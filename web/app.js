@@ -394,7 +394,8 @@
     const box = $('#adhoc-results');
     box.hidden = false;
     const a = state.adhoc;
-    box.replaceChildren(h('h2', { text: t('adhoc_results') }),
+    const close = h('button', { type: 'button', class: 'link close', onclick: () => { state.adhoc = null; box.hidden = true; } }, t('close'));
+    box.replaceChildren(h('div', { class: 'panel-head' }, h('h2', { text: t('adhoc_results') }), close),
       h('p', { class: 'need-text', text: a.request.text }), h('p', { class: 'muted small', text: t('adhoc_note') }));
     if (a.error) { box.append(h('p', { class: 'error-inline', text: a.error })); return; }
     if (!a.list) { box.append(h('p', { class: 'muted', text: t('loading') })); return; }
