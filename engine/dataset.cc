@@ -176,6 +176,13 @@ void Importer::ReadCsv(const std::string& name, std::string_view text,
   }
   if (records.empty()) return;
   const std::vector<std::string>& header = records[0];
+  for (const std::string& col : header) {
+    // Column names become JSON keys: they must be UTF-8 too.
+    if (!indexer::IsValidUtf8(col)) {
+      Error(name, lines[0], "header: invalid UTF-8 in a column name");
+      return;
+    }
+  }
   for (size_t i = 1; i < records.size(); ++i) {
     bool blank = records[i].size() == 1 && records[i][0].empty();
     if (blank) continue;

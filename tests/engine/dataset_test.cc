@@ -278,6 +278,19 @@ TEST(Csv, ParsesRfc4180) {
   EXPECT_EQ(s.message(), "line 2: unterminated quoted field");
 }
 
+// Found by tests/fuzz/import_fuzz: a CSV column name with invalid UTF-8
+// became a JSON key and nlohmann's dump() threw (the import aborted the
+// process). It is now a bad line naming the header, with nothing stored.
+TEST_F(DatasetTest, FuzzRegressionCsvHeaderWithInvalidUtf8) {
+  Write("links.csv", "from,to,\xE0\xE0\xE0type\nF100,S100,buys_from\n");
+  Status s = Import(/*skip_bad=*/true);
+  EXPECT_OK(s);
+  ASSERT_EQ(report_.errors.size(), 1u);
+  EXPECT_EQ(report_.errors[0], "links.csv:1: header: invalid UTF-8 in a column name");
+  EXPECT_EQ(report_.links, 0u);
+  EXPECT_EQ(Import().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(DatasetTest, MissingOrEmptyDirectoryIsBadInput) {
   EXPECT_EQ(ImportDataset(store_.get(), dir_ + "/nope", ImportOptions(), &report_).code(),
             StatusCode::kInvalidArgument);
