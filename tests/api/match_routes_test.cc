@@ -1,6 +1,7 @@
 // The matching routes over loopback with the real engine (RocksDB store,
 // retrievers, ranker, graph) on the demo data.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,11 @@ class MatchRoutesTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     engine::EngineOptions o;
-    o.db = (std::filesystem::path(testing::TempDir()) / "ketnoi_api_match_routes_db").string();
+    // One directory per process: ctest runs the tests of this suite as
+    // separate processes, possibly at the same time.
+    o.db = (std::filesystem::path(testing::TempDir()) /
+            ("ketnoi_api_match_routes_db_" + std::to_string(::getpid())))
+               .string();
     std::filesystem::remove_all(o.db);
     auto e = engine::Engine::Open(o);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
