@@ -29,6 +29,7 @@ class MatchRoutesTest : public testing::Test {
             ("ketnoi_api_match_routes_db_" + std::to_string(::getpid())))
                .string();
     std::filesystem::remove_all(o.db);
+    db_ = o.db;
     auto e = engine::Engine::Open(o);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = e->release();
@@ -54,6 +55,7 @@ class MatchRoutesTest : public testing::Test {
     delete server_;
     delete keys_;
     delete engine_;
+    std::filesystem::remove_all(db_);
   }
 
   std::unique_ptr<httplib::Client> Client(const std::string& key) {
@@ -65,6 +67,7 @@ class MatchRoutesTest : public testing::Test {
 
   static json Body(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
 
+  static inline std::string db_;
   static inline engine::Engine* engine_ = nullptr;
   static inline KeyStore* keys_ = nullptr;
   static inline HttpServer* server_ = nullptr;
