@@ -45,6 +45,9 @@ def normalize_seeds():
     w("normalize_fuzz", "truncated", b"s\xe1\xba")
     w("normalize_fuzz", "combining_stack", "a\u0301\u0301\u0323e\u0302\u0303 đ\u0301 Đ\u0309 \u0301x")
     w("normalize_fuzz", "empty", b"")
+    # Regressions (docs/robustness.md): stacked tones, a tone on đ.
+    w("normalize_fuzz", "regression_stacked_tones", "uy\u0300\u0301")
+    w("normalize_fuzz", "regression_d_stroke_tone", "\u0111\u0323")
 
 
 def quantity_seeds():
@@ -104,6 +107,9 @@ def import_seeds():
         'F101,HTX B,Nowhere,x,y,abc,\n')
     imp("experts_csv", "experts.csv", False, "\ufeffid,name,province,text,website\nE100,TS. A,Huế,chè,https://x\n")
     imp("links_csv", "links.csv", True, "from,to,type\nF100,S100,buys_from\nF100,E100,advises\n")
+    # Regression (docs/robustness.md): a column name with invalid UTF-8.
+    w("import_fuzz", "regression_csv_header_utf8",
+      bytes([files.index("links.csv") | 8]) + b"from,to,\xe0\xe0\xe0type\nF100,S100,buys_from\n")
 
 
 def csv_seeds():
