@@ -94,7 +94,10 @@ TEST_F(MatchRoutesTest, MaterialisedAndLiveMatchesCarryReasons) {
   auto live = c->Get("/v1/needs/N001/matches?k=5&serves_my_province=true&lang=en");
   ASSERT_TRUE(live);
   ASSERT_EQ(live->status, 200) << live->body;
-  for (const auto& m : Body(live)["matches"]) EXPECT_TRUE(m["serves_province"].get<bool>());
+  // Named: a range-for over Body(live)["matches"] would iterate a temporary
+  // already destroyed (heap-use-after-free under ASan).
+  json live_body = Body(live);
+  for (const auto& m : live_body["matches"]) EXPECT_TRUE(m["serves_province"].get<bool>());
 }
 
 TEST_F(MatchRoutesTest, BadMatchRequestsAreClear4xx) {
