@@ -224,6 +224,11 @@ def serve_cycles(ketnoi, tmp, cycles):
             check_record(server.port, key, sid, sent_all[sid], must_exist=True)
     finally:
         server.kill()
+    # Under --sanitize a report kills the server like SIGKILL would: look for one.
+    with open(server.log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if "Sanitizer" in line or "runtime error:" in line:
+                raise Failure(f"sanitizer report in {server.log_path}: {line.strip()}")
     print(f"serve: {cycles} kill-restart cycles, {len(acked_all)} acknowledged writes, "
           f"0 lost; {doubt_present} in-doubt writes were complete, the rest absent")
 
