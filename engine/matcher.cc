@@ -167,9 +167,6 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
   p->facility_id = f.id;
   p->need_id = n.id;
   p->need_kind = n.kind;
-  // Products are indexed with the need (context), not ranked on.
-  p->text = n.text;
-  if (!f.products.empty()) p->region += "";  // region already set by SetPlace
   return p;
 }
 
