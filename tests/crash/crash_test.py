@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Crash-safety test: SIGKILL `ketnoi serve` during acknowledged writes and
-`ketnoi import` during an import, then check what the store holds.
+`ketnoi import` during an import, then check what the store holds and that
+the indexes, materialised lists and graph the server answers from agree
+with it.
 
 Usage: crash_test.py KETNOI_BINARY [--cycles N] [--import-cycles N]
        (defaults from $KETNOI_CRASH_CYCLES / $KETNOI_CRASH_IMPORT_CYCLES, else 5 / 3)
@@ -8,18 +10,29 @@ Usage: crash_test.py KETNOI_BINARY [--cycles N] [--import-cycles N]
 Serve cycles, on one store kept across cycles:
   1. start `ketnoi serve --db DB --port P` (admin key created once with
      `ketnoi keys create`), wait for /healthz;
-  2. two writer threads POST /v1/suppliers with unique ids; an id counts as
-     acknowledged only after its 201 answer; an id sent without an answer is
-     "in doubt";
-  3. SIGKILL the server after a random 0.2-1.5 s, restart it;
-  4. every acknowledged id (of this and earlier cycles) answers GET 200 with
-     the fields that were sent; an in-doubt id is absent (404) or complete;
-     the listing holds nothing that was never sent.
+  2. two writer threads send a mix of writes: suppliers (each text holds a
+     made-up word of its own), facilities whose needs name a live
+     supplier's word, buys_from links, and supplier deletes; a write counts
+     as acknowledged only after its 201/204; one sent without an answer is
+     "in doubt". Each thread touches only its own shard of the ids;
+  3. SIGKILL the server after a random 0.3-2.5 s (and at least 25
+     acknowledged writes), restart it;
+  4. the store (crash_agree.check_store): every acknowledged write present
+     (this cycle's field by field), every acknowledged delete gone, an
+     in-doubt write absent or complete (a facility with all its needs, or
+     no need of it), nothing never sent;
+  5. what is served (crash_agree.check_served): search for a live
+     supplier's word finds it first, a deleted one never; a need's
+     materialised list holds its live supplier and not a deleted one; the
+     graph's upstream of a facility is exactly its stored links, paths run
+     along them, deleted and absent entities are unknown to it, and its
+     counts equal the store's.
 Import cycles: a generated dataset (suppliers, facilities with needs, links)
 is imported with `ketnoi import` into a store that already holds a base
 import; the import is killed at a random point of its measured duration; the
 export of the store then holds the base plus all of the dataset, or the base
-alone (never a part), and the store still opens.
+alone (never a part); then a server on that store answers search, lists and
+graph in agreement with the export.
 Standard library only. Exit status 0 when every check passed.
 """
 import argparse
@@ -28,229 +41,175 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-SUPPLIER_TEXTS = [
-    "Chế tạo máy sấy chè băng tải 300-500 kg chè tươi/giờ, đốt củi hoặc điện.",
-    "Tea rolling machines 6CR-55 and dryers, installation nationwide.",
-    "Lò sấy nông sản, máy xay xát gạo 2 tấn/giờ, bảo hành 12 tháng.",
-]
-PROVINCES = ["Thái Nguyên", "Phu Tho", "tỉnh Đắk Lắk", "TP HCM", "Hà Nội", "Cần Thơ"]
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crash_agree import Model, check_served, check_store  # noqa: E402
+from crash_util import (Client, Failure, Server, facility, need_text,  # noqa: E402
+                        new_token, supplier)
+
+WRITERS = 2
+MIN_WRITES = 25
 
 
-class Failure(Exception):
-    pass
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port):
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def supplier(sid, cycle):
-    return {"id": sid, "name": f"Cơ khí thử nghiệm {sid}", "province": random.choice(PROVINCES),
-            "serves": ["toàn quốc"] if cycle % 2 else ["Thái Nguyên", "Yên Bái"],
-            "lang": "vi", "text": random.choice(SUPPLIER_TEXTS) + f" Mã {sid}.",
-            "crash_cycle": cycle}
-
-
-class Server:
-    def __init__(self, ketnoi, db, log_path):
-        self.ketnoi, self.db, self.log_path = ketnoi, db, log_path
-        self.proc, self.port = None, None
-
-    def start(self):
-        for _ in range(5):
-            self.port = free_port()
-            if port_open(self.port):  # httplib sets SO_REUSEPORT: never share a port
-                continue
-            log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen(
-                [self.ketnoi, "serve", "--db", self.db, "--port", str(self.port),
-                 "--bind", "127.0.0.1"], stdout=log, stderr=log)
-            log.close()
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                try:
-                    status, _ = request(self.port, "GET", "/healthz", timeout=2)
-                    if status == 200:
-                        return
-                except OSError:
-                    pass
-                time.sleep(0.05)
-            self.kill()
-        raise Failure(f"ketnoi serve did not start; see {self.log_path}")
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        if self.proc:
-            self.proc.wait()
-        self.proc = None
-
-
-def request(port, method, path, body=None, key=None, timeout=10, conn=None):
-    own = conn is None
-    if own:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {}
-    if key:
-        headers["Authorization"] = "Bearer " + key
-    data = None
-    if body is not None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers["Content-Type"] = "application/json"
-    try:
-        conn.request(method, path, body=data, headers=headers)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        if own:
-            conn.close()
-
-
-def writer(port, key, prefix, cycle, acked, in_doubt, sent, stop):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def writer(port, key, prefix, cycle, pool, log, stop):
+    """Sends writes until `stop` or the server dies. Every write is logged
+    before it is sent ("acked" False) and marked acknowledged after its
+    answer: the last one of a dead server stays in doubt."""
+    client = Client(port, key)
     n = 0
     while not stop.is_set():
-        sid = f"{prefix}-{n}"
         n += 1
-        rec = supplier(sid, cycle)
-        sent[sid] = rec
+        op = random.choices(("supplier", "facility", "link", "delete"), (55, 20, 15, 10))[0]
+        sups = pool["suppliers"]
+        if op == "facility" and sups:
+            fid = f"{prefix}-F{n}"
+            targets = {f"{fid}-N{j}": random.choice(list(sups)) for j in range(random.randint(1, 2))}
+            first = sups[next(iter(targets.values()))]
+            rec = facility(fid, cycle, first["province"],
+                           [(nid, need_text(sups[sid])) for nid, sid in targets.items()])
+            ev = {"op": op, "id": fid, "rec": rec, "targets": targets}
+            call = ("POST", "/v1/facilities", rec, 201)
+        elif op == "link" and sups and pool["facilities"]:
+            fid, sid = random.choice(pool["facilities"]), random.choice(list(sups))
+            if (fid, sid) in pool["links"]:
+                continue
+            ev = {"op": op, "from": fid, "to": sid}
+            pool["pinned"].add(sid)  # from now on possibly linked: never deleted
+            call = ("POST", "/v1/links", {"from": fid, "to": sid, "type": "buys_from"}, 201)
+        elif op == "delete" and set(sups) - pool["pinned"]:
+            sid = random.choice(sorted(set(sups) - pool["pinned"]))
+            ev = {"op": op, "id": sid}
+            call = ("DELETE", f"/v1/suppliers/{sid}", None, 204)
+        else:
+            sid, token = f"{prefix}-S{n}", new_token()
+            rec = supplier(sid, cycle, token)
+            ev = {"op": "supplier", "id": sid, "rec": rec, "token": token}
+            call = ("POST", "/v1/suppliers", rec, 201)
+        ev["acked"] = False
+        log.append(ev)
+        method, path, body, expect = call
         try:
-            status, body = request(port, "POST", "/v1/suppliers", rec, key, conn=conn)
+            status, data = client.call(method, path, body)
         except (OSError, http.client.HTTPException):
-            in_doubt.add(sid)  # no answer: the server died mid-request
-            return
-        if status != 201:
-            raise Failure(f"POST {sid}: HTTP {status}: {body[:200]!r}")
-        acked.add(sid)
+            return  # no answer: the server died mid-request
+        if status != expect:
+            raise Failure(f"{method} {path}: HTTP {status}: {data[:200]!r}")
+        ev["acked"] = True
+        if ev["op"] == "supplier":
+            sups[sid] = rec
+        elif ev["op"] == "facility":
+            pool["facilities"].append(fid)
+        elif ev["op"] == "link":
+            pool["links"].add((fid, sid))
+        elif ev["op"] == "delete":
+            del sups[sid]
 
 
-def check_record(port, key, sid, rec, must_exist):
-    status, body = request(port, "GET", f"/v1/suppliers/{sid}", key=key)
-    if status == 404 and not must_exist:
-        return False
-    if status != 200:
-        raise Failure(f"GET {sid}: HTTP {status} ({'acknowledged' if must_exist else 'in doubt'})")
-    got = json.loads(body)
-    for field, value in rec.items():
-        if got.get(field) != value:
-            raise Failure(f"{sid}: field {field!r} is {got.get(field)!r}, wrote {value!r}")
-    return True
-
-
-def listed_ids(port, key):
-    ids, cursor = [], ""
-    while True:
-        path = "/v1/suppliers?limit=1000" + (f"&cursor={cursor}" if cursor else "")
-        status, body = request(port, "GET", path, key=key)
-        if status != 200:
-            raise Failure(f"GET /v1/suppliers: HTTP {status}")
-        page = json.loads(body)
-        ids += [item["id"] for item in page["items"]]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return ids
-
-
-def serve_cycles(ketnoi, tmp, cycles):
+def serve_cycles(ketnoi, tmp, cycles, rng):
     db = os.path.join(tmp, "serve-db")
     key = subprocess.run([ketnoi, "keys", "create", "--db", db, "--role", "admin"],
                          check=True, capture_output=True, text=True).stdout.strip()
     server = Server(ketnoi, db, os.path.join(tmp, "serve.log"))
-    acked_all, sent_all, doubt_present = set(), {}, 0
+    model = Model()
+    acked_total, checks_total, restart_s = 0, 0, []
     try:
         for cycle in range(cycles):
             server.start()
-            acked, in_doubt, sent, stop = set(), set(), {}, threading.Event()
-            errors = []
+            pools = model.pools(WRITERS)
+            logs = [[] for _ in range(WRITERS)]
+            stop, errors = threading.Event(), []
 
-            def run(prefix):
+            def run(t):
                 try:
-                    writer(server.port, key, prefix, cycle, acked, in_doubt, sent, stop)
+                    writer(server.port, key, f"C{cycle}-T{t}", cycle, pools[t], logs[t], stop)
                 except Exception as e:  # reported after the kill
                     errors.append(e)
 
-            threads = [threading.Thread(target=run, args=(f"C{cycle}-T{t}",)) for t in range(2)]
+            threads = [threading.Thread(target=run, args=(t,)) for t in range(WRITERS)]
             for t in threads:
                 t.start()
-            time.sleep(random.uniform(0.2, 1.5))
+            # A random moment, but not before MIN_WRITES acknowledged writes
+            # (each write refreshes lists: tens of ms on a busy machine).
+            deadline = time.time() + random.uniform(0.3, 2.5)
+            while time.time() < deadline + 30 and any(t.is_alive() for t in threads) and (
+                    time.time() < deadline
+                    or sum(ev["acked"] for log in logs for ev in log) < MIN_WRITES):
+                time.sleep(0.01)
             server.kill()
             stop.set()
             for t in threads:
                 t.join()
             if errors:
                 raise errors[0]
-            acked_all |= acked
-            sent_all.update(sent)
+            events = [ev for log in logs for ev in log]
+            for ev in events:
+                model.apply(ev, cycle)
+            acked = sum(ev["acked"] for ev in events)
+            acked_total += acked
+            recent = {ev.get("id") for ev in events}
 
+            t0 = time.time()
             server.start()
-            # This cycle's writes field by field; earlier cycles' by presence
-            # in the listing (their fields were checked in their cycle).
-            for sid in acked:
-                check_record(server.port, key, sid, sent_all[sid], must_exist=True)
-            for sid in in_doubt:
-                doubt_present += check_record(server.port, key, sid, sent_all[sid], False)
-            listed = set(listed_ids(server.port, key))
-            missing = acked_all - listed
-            if missing:
-                raise Failure(f"acknowledged writes lost: {sorted(missing)[:5]}")
-            stray = [i for i in listed if i not in sent_all]
-            if stray:
-                raise Failure(f"store lists suppliers never sent: {stray[:5]}")
-            print(f"serve cycle {cycle + 1}/{cycles}: {len(acked)} acknowledged writes, "
-                  f"{len(in_doubt)} in doubt; all {len(acked_all)} acknowledged present",
-                  flush=True)
+            restart_s.append(time.time() - t0)
+            client = Client(server.port, key)
+            check_store(client, model, recent)
+            checks = check_served(client, model, recent, rng)
+            checks_total += checks
+            client.close()
+            ops = {}
+            for ev in events:
+                if ev["acked"]:
+                    ops[ev["op"]] = ops.get(ev["op"], 0) + 1
+            print(f"serve cycle {cycle + 1}/{cycles}: {acked} acknowledged writes {ops}, "
+                  f"{len(events) - acked} in doubt; store, search, lists and graph agree "
+                  f"({checks} served checks); restart {restart_s[-1]:.1f} s", flush=True)
             server.kill()
-        # Last restart: every acknowledged write of every cycle, field by field.
+        # Last restart: every live record of every cycle field by field, and
+        # a larger sample of what is served.
         server.start()
-        for sid in acked_all:
-            check_record(server.port, key, sid, sent_all[sid], must_exist=True)
+        client = Client(server.port, key)
+        everything = set(model.suppliers) | set(model.facilities)
+        check_store(client, model, everything)
+        checks_total += check_served(client, model, set(), rng, sample=1000)
+        client.close()
     finally:
         server.kill()
-    # Under --sanitize a report kills the server like SIGKILL would: look for one.
-    with open(server.log_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if "Sanitizer" in line or "runtime error:" in line:
-                raise Failure(f"sanitizer report in {server.log_path}: {line.strip()}")
-    print(f"serve: {cycles} kill-restart cycles, {len(acked_all)} acknowledged writes, "
-          f"0 lost; {doubt_present} in-doubt writes were complete, the rest absent")
+    server.check_log()
+    live = len(model.live_suppliers())
+    print(f"serve: {cycles} kill-restart cycles, {acked_total} acknowledged writes, 0 lost; "
+          f"{model.doubts['present']} in-doubt writes were complete, {model.doubts['absent']} "
+          f"absent, none partial; {live} live suppliers, "
+          f"{sum(v['state'] == 'live' for v in model.facilities.values())} facilities, "
+          f"{sum(v['state'] == 'live' for v in model.links.values())} links at the end; "
+          f"{checks_total} served checks agreed; restart {min(restart_s):.1f}-"
+          f"{max(restart_s):.1f} s")
 
 
 def write_dataset(path, n_suppliers, n_facilities, tag):
+    """Returns {supplier id: its word}."""
     os.makedirs(path, exist_ok=True)
+    tokens, recs = {}, {}
     with open(os.path.join(path, "suppliers.jsonl"), "w", encoding="utf-8") as f:
         for i in range(n_suppliers):
-            f.write(json.dumps(supplier(f"{tag}S{i}", i), ensure_ascii=False) + "\n")
+            sid, token = f"{tag}S{i}", new_token()
+            tokens[sid], recs[sid] = token, supplier(sid, i, token)
+            f.write(json.dumps(recs[sid], ensure_ascii=False) + "\n")
     with open(os.path.join(path, "facilities.jsonl"), "w", encoding="utf-8") as f:
         for i in range(n_facilities):
-            f.write(json.dumps({
-                "id": f"{tag}F{i}", "name": f"HTX thử nghiệm {i}",
-                "province": random.choice(PROVINCES), "sector": "1076", "products": "Chè",
-                "employees": 10 + i % 50,
-                "needs": [{"id": f"{tag}N{i}", "kind": "equipment",
-                           "text": "Cần máy sấy chè 300 kg/giờ", "budget_vnd": 250000000}]},
-                ensure_ascii=False) + "\n")
+            target = recs[f"{tag}S{i}"]
+            rec = facility(f"{tag}F{i}", i, target["province"], [(f"{tag}N{i}", need_text(target))])
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     with open(os.path.join(path, "links.jsonl"), "w", encoding="utf-8") as f:
         for i in range(min(n_suppliers, n_facilities)):
             f.write(json.dumps({"from": f"{tag}F{i}", "to": f"{tag}S{i}",
                                 "type": "buys_from"}) + "\n")
+    return tokens
 
 
 def exported_ids(ketnoi, db, out):
@@ -264,10 +223,43 @@ def exported_ids(ketnoi, db, out):
     return ids
 
 
-def import_cycles(ketnoi, tmp, cycles, size):
+def check_import_served(ketnoi, tmp, db, ids, tokens, rng):
+    """A server on the store after an import kill: its graph counts equal the
+    export's; sampled suppliers are found by their word, and found only
+    when exported; sampled needs have their supplier in their list."""
+    key = subprocess.run([ketnoi, "keys", "create", "--db", db, "--role", "admin"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    server = Server(ketnoi, db, os.path.join(tmp, "import-serve.log"))
+    server.start()
+    try:
+        client = Client(server.port, key)
+        stats = client.json("GET", "/v1/graph/stats")
+        want = {"suppliers": len(ids["suppliers"]), "facilities": len(ids["facilities"]),
+                "link_edges": len(ids["links"])}
+        got = {k: stats.get(k) for k in want}
+        if got != want:
+            raise Failure(f"after an import kill: graph stats {got}, export {want}")
+        for sid in rng.sample(sorted(tokens), 40):
+            body = client.json("POST", "/v1/search", {"text": tokens[sid], "k": 10, "min_score": 0})
+            found = [m["id"] for m in body["matches"]]
+            if (sid in ids["suppliers"]) != (found[:1] == [sid]):
+                raise Failure(f"after an import kill: search for {sid}'s word gives {found[:3]}, "
+                              f"exported: {sid in ids['suppliers']}")
+            nid = sid.replace("XS", "XN", 1)
+            if sid.replace("XS", "XF", 1) in ids["facilities"]:
+                body = client.json("GET", f"/v1/needs/{nid}/matches?k=30")
+                if sid not in [m["id"] for m in body["matches"]]:
+                    raise Failure(f"after an import kill: need {nid}'s list lacks {sid}")
+        client.close()
+    finally:
+        server.kill()
+    server.check_log()
+
+
+def import_cycles(ketnoi, tmp, cycles, size, rng):
     base, big = os.path.join(tmp, "base"), os.path.join(tmp, "big")
     write_dataset(base, 20, 10, "B")
-    write_dataset(big, size, size // 3, "X")
+    tokens = write_dataset(big, size, size // 3, "X")
     # How long a full import takes, to kill it at a random point of it.
     probe = os.path.join(tmp, "probe-db")
     t0 = time.time()
@@ -284,7 +276,7 @@ def import_cycles(ketnoi, tmp, cycles, size):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Spread the kills over the whole import, the final write included.
         time.sleep(duration * (cycle + random.random()) / cycles)
-        proc.send_signal(signal.SIGKILL)
+        proc.kill()
         proc.wait()
         after = exported_ids(ketnoi, db, os.path.join(tmp, "after"))
         if after == before:
@@ -294,9 +286,11 @@ def import_cycles(ketnoi, tmp, cycles, size):
         else:
             parts = {k: f"{len(after[k] - before[k])}/{len(full[k])}" for k in after}
             raise Failure(f"import cycle {cycle}: the store holds part of the import: {parts}")
+        check_import_served(ketnoi, tmp, db, after, tokens, rng)
         shutil.rmtree(db)
     print(f"import: {cycles} kills during a {duration:.2f} s import of {size} suppliers: "
-          f"{outcomes['all']} left all of it, {outcomes['none']} none of it, 0 a part")
+          f"{outcomes['all']} left all of it, {outcomes['none']} none of it, 0 a part; "
+          f"served search, lists and graph agreed with the export each time")
 
 
 def main():
@@ -309,13 +303,15 @@ def main():
     p.add_argument("--seed", type=int, default=int(os.environ.get("KETNOI_CRASH_SEED", time.time())))
     args = p.parse_args()
     random.seed(args.seed)
+    rng = random.Random(args.seed)  # the checks' samples (the writers share `random`)
     print(f"crash_test: seed {args.seed}", flush=True)
     ketnoi = os.path.abspath(args.ketnoi)
     tmp = tempfile.mkdtemp(prefix="ketnoi-crash-")
     ok = False
+    t0 = time.time()
     try:
-        serve_cycles(ketnoi, tmp, args.cycles)
-        import_cycles(ketnoi, tmp, args.import_cycles, args.import_size)
+        serve_cycles(ketnoi, tmp, args.cycles, rng)
+        import_cycles(ketnoi, tmp, args.import_cycles, args.import_size, rng)
         ok = True
     except Failure as e:
         print(f"FAIL: {e}", file=sys.stderr)
@@ -324,6 +320,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print(f"crash_test: kept {tmp} for inspection", file=sys.stderr)
+    print(f"crash_test: {'passed' if ok else 'FAILED'} in {time.time() - t0:.0f} s")
     return 0 if ok else 1
 
 
