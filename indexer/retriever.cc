@@ -9,6 +9,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "indexer/retriever_internal.h"
+
 namespace ketnoi::indexer {
 
 std::vector<Feature> AnalyzeFields(const Analyzer& analyzer, const std::vector<TextField>& fields) {
@@ -50,27 +52,6 @@ void ParallelFor(size_t n, Fn fn) {
 }
 
 }  // namespace
-
-struct Retriever::Impl {
-  const Analyzer* analyzer;
-  RetrieverOptions options;
-  mutable std::shared_mutex mu;
-  std::unique_ptr<Vocabulary> vocab;
-  std::unique_ptr<SparseIndex> sparse;
-  std::unique_ptr<Embedder> embedder;
-  std::unique_ptr<VectorIndex> vectors;
-
-  std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
-                              const std::vector<VectorHit>& dense_hits, const Query& query) const;
-
-  Status EmbedOne(const Document& doc, const std::vector<Feature>& features, float* out) const {
-    EmbedInput in;
-    in.features = &features;
-    in.vector = &doc.vector;
-    Status s = embedder->Embed(in, out);
-    return s.ok() ? s : s.WithPrefix("document " + std::to_string(doc.id));
-  }
-};
 
 Retriever::Retriever(const Analyzer* analyzer, RetrieverOptions options)
     : impl_(std::make_unique<Impl>()) {

@@ -13,8 +13,8 @@
 // the centroid of the top documents' vectors to the dense query.
 //
 // Knows nothing about facilities. Thread-safety: Search and Explain may run
-// concurrently with each other; Build, Upsert and Remove take an exclusive
-// lock.
+// concurrently with each other and with Save; Build, Upsert, Remove and
+// Load take an exclusive lock.
 #pragma once
 
 #include <cstdint>
@@ -80,6 +80,16 @@ struct Candidate {
   float fused = 0;
 };
 
+// What a saved retriever covers, as the caller sees it.
+struct RetrieverSnapshot {
+  // The caller's position in its source of documents when it saved (e.g.
+  // the store's change number); Load returns it to catch up from.
+  uint64_t sequence = 0;
+  // Opaque bytes saved with the retriever and covered by its checksum (e.g.
+  // the caller's id table).
+  std::string user_data;
+};
+
 struct RetrieverStats {
   size_t documents = 0;
   size_t vocabulary_terms = 0;
@@ -111,6 +121,26 @@ class Retriever {
 
   const Embedder* embedder() const;
   RetrieverStats Stats() const;
+
+  // Persistence (indexer/retriever_io.cc; format in docs/indexer.md).
+  //
+  // Save writes the whole retriever (vocabulary and statistics, the
+  // documents' term lists, the learned projection, the Faiss index with its
+  // id tables and tombstones) and `snapshot` into `dir`, atomically: into
+  // DIR.tmp first, then renamed over DIR. A retriever that was never built
+  // saves as "empty". Readers may search meanwhile; writers wait.
+  Status Save(const std::string& dir, const RetrieverSnapshot& snapshot) const;
+  // Replaces this retriever's collection with the one saved in `dir` and
+  // returns the snapshot saved with it. Errors leave the retriever as it
+  // was: NotFound (no saved retriever), FailedPrecondition (another format
+  // version, another Fingerprint(), another dimension: stale, rebuild),
+  // Corruption (truncated, checksum mismatch, inconsistent parts).
+  StatusOr<RetrieverSnapshot> Load(const std::string& dir);
+  // Hash of everything that shapes what Build produces: the analyzer (its
+  // options, the lexicon's concepts, and the features of a fixed set of
+  // probe texts, so a change of analysis code shows too) and the build
+  // options (vocabulary, projection, external dimension, vector index).
+  uint64_t Fingerprint() const;
 
  private:
   struct Impl;

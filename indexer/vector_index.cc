@@ -240,6 +240,14 @@ Status VectorIndex::Compact() {
 bool VectorIndex::Contains(int64_t id) const { return impl_->label_of.count(id) != 0; }
 size_t VectorIndex::size() const { return impl_->label_of.size(); }
 
+std::vector<int64_t> VectorIndex::Ids() const {
+  std::vector<int64_t> ids;
+  ids.reserve(impl_->label_of.size());
+  for (const auto& kv : impl_->label_of) ids.push_back(kv.first);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 StatusOr<std::vector<VectorHit>> VectorIndex::Search(const float* query, size_t k,
                                                      const IdFilter* filter) const {
   const Impl& m = *impl_;

@@ -98,6 +98,8 @@ class VectorIndex {
   bool Remove(int64_t id);
   bool Contains(int64_t id) const;
   size_t size() const;
+  // The live document ids, ascending.
+  std::vector<int64_t> Ids() const;
 
   // Top k by inner product, best first, among ids the filter allows (null:
   // all). Approximate indexes search the filter within their probed lists.

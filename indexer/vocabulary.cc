@@ -26,9 +26,14 @@ struct Vocabulary::Dict {
   std::vector<uint8_t> kinds;
 };
 
+// Summed in double and rounded once, so the result does not depend on the
+// order of the features (a saved index reloads them sorted by term id and
+// must score exactly as before).
 KindLengths LengthsOf(const std::vector<Feature>& features) {
-  KindLengths l{};
-  for (const Feature& f : features) l[static_cast<int>(f.kind)] += f.count;
+  std::array<double, kNumFeatureKinds> sum{};
+  for (const Feature& f : features) sum[static_cast<int>(f.kind)] += f.count;
+  KindLengths l;
+  for (int k = 0; k < kNumFeatureKinds; ++k) l[k] = static_cast<float>(sum[k]);
   return l;
 }
 

@@ -1,0 +1,37 @@
+// Private to indexer/retriever*.cc: the retriever's state, shared by the
+// search code (retriever.cc) and persistence (retriever_io.cc).
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "indexer/retriever.h"
+
+namespace ketnoi::indexer {
+
+struct Retriever::Impl {
+  const Analyzer* analyzer;
+  RetrieverOptions options;
+  // Guards the four parts below: shared for Search/Explain/Save, exclusive
+  // for Build/Upsert/Remove/Load.
+  mutable std::shared_mutex mu;
+  std::unique_ptr<Vocabulary> vocab;
+  std::unique_ptr<SparseIndex> sparse;
+  std::unique_ptr<Embedder> embedder;  // null until Build or Load
+  std::unique_ptr<VectorIndex> vectors;
+
+  std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
+                              const std::vector<VectorHit>& dense_hits, const Query& query) const;
+
+  Status EmbedOne(const Document& doc, const std::vector<Feature>& features, float* out) const {
+    EmbedInput in;
+    in.features = &features;
+    in.vector = &doc.vector;
+    Status s = embedder->Embed(in, out);
+    return s.ok() ? s : s.WithPrefix("document " + std::to_string(doc.id));
+  }
+};
+
+}  // namespace ketnoi::indexer
