@@ -9,6 +9,7 @@
 
 #include "api/commands.h"
 #include "engine/dataset.h"
+#include "engine/engine.h"
 #include "engine/reference.h"
 #include "engine/store.h"
 
@@ -98,6 +99,25 @@ int RunImport(const ImportArgs& args) {
     return ExitCode(s);
   }
   std::fprintf(stderr, "%s\n", report.Summary().c_str());
+  if (args.no_index) return 0;
+  // The indexes (and the materialised lists) are brought up to the store
+  // and saved now, so that the next `ketnoi serve` loads them instead of
+  // rebuilding.
+  store->reset();  // the engine opens the store itself
+  auto start = std::chrono::steady_clock::now();
+  engine::EngineOptions engine_options;
+  engine_options.db = args.db;
+  auto eng = engine::Engine::Open(engine_options);
+  Status saved = eng.ok() ? (*eng)->SaveIndexes() : eng.status();
+  if (!saved.ok()) {
+    std::fprintf(stderr, "ketnoi import: records stored, indexes not saved: %s\n",
+                 saved.ToString().c_str());
+    return 1;
+  }
+  engine::IndexLoadReport index = (*eng)->matcher()->Stats().index;
+  std::fprintf(stderr, "indexes %s and saved in %s; %.2f s\n",
+               index.loaded ? "caught up" : "built", (*eng)->IndexDir().c_str(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
 }
 

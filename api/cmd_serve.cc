@@ -162,6 +162,13 @@ int RunServe(const ServeArgs& args) {
   sigwait(&signals, &sig);
   std::fprintf(stderr, "ketnoi serve: signal %d: draining in-flight requests\n", sig);
   (*server)->Stop();
+  // Saved now, the indexes load at the next start instead of being rebuilt.
+  if (Status st = (*eng)->SaveIndexes(); !st.ok()) {
+    std::fprintf(stderr, "ketnoi serve: indexes not saved (the next start catches up): %s\n",
+                 st.ToString().c_str());
+  } else {
+    std::fprintf(stderr, "ketnoi serve: indexes saved in %s\n", (*eng)->IndexDir().c_str());
+  }
   if (Status st = (*eng)->store().Flush(); !st.ok()) return Fail("flush: " + st.ToString(), 1);
   std::fprintf(stderr, "ketnoi serve: stopped; store flushed\n");
   return 0;

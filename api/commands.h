@@ -11,6 +11,7 @@ struct ImportArgs {
   std::string db;
   std::string dataset_dir;
   bool skip_bad = false;
+  bool no_index = false;  // skip building and saving the indexes after the import
 };
 int RunImport(const ImportArgs& args);
 

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   import_cmd->add_option("dataset", import_args.dataset_dir, "Dataset directory")->required();
   import_cmd->add_flag("--skip-bad", import_args.skip_bad,
                        "Store the good lines and report the bad ones (default: all or nothing)");
+  import_cmd->add_flag("--no-index", import_args.no_index,
+                       "Do not build and save the indexes now (the next start builds them)");
 
   ExportArgs export_args;
   auto* export_cmd = app.add_subcommand("export", "Export the store as a dataset directory");

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/chains.h"
 #include "engine/graph.h"
 #include "engine/reference.h"
@@ -32,9 +34,24 @@ struct Engine::Impl {
   std::unique_ptr<FeedbackStore> feedback;
   RankerWeights weights;
   std::mutex write_mu;  // one write (store + matcher + graph) at a time
+  // GUARDED_BY(write_mu): the indexes changed since they were loaded or
+  // saved; an index update failed since the matcher was built.
+  bool index_dirty = false;
+  bool index_failed = false;
 
-  Status OpenMatcher() {
+  std::string IndexDir() const { return options.db + "/index"; }
+
+  // Marks the indexes changed by a write whose matcher update returned `s`.
+  Status Indexed(Status s) {
+    index_dirty = true;
+    if (!s.ok()) index_failed = true;
+    return s;
+  }
+
+  // `load`: start from the saved indexes (Open); else build from the store.
+  Status OpenMatcher(bool load) {
     MatcherOptions mo;
+    if (load) mo.index_dir = IndexDir();
     mo.store = store.get();
     mo.lexicon = lexicon.get();
     mo.weights = weights;
@@ -56,6 +73,9 @@ struct Engine::Impl {
     auto m = Matcher::Open(std::move(mo));
     if (!m.ok()) return m.status();
     std::shared_ptr<Matcher> fresh(std::move(*m));
+    IndexLoadReport report = fresh->Stats().index;
+    index_dirty = !report.loaded || report.changes_replayed > 0;
+    index_failed = false;
     std::atomic_store(&matcher, fresh);
     return Status::OK();
   }
@@ -87,7 +107,33 @@ StatusOr<std::string> ReadFile(const std::string& path) {
 }  // namespace
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (impl_ == nullptr || !impl_->options.save_indexes_on_close) return;
+  bool save;
+  {
+    std::lock_guard lock(impl_->write_mu);
+    save = impl_->index_dirty && !impl_->index_failed;
+  }
+  if (!save) return;
+  Status s = SaveIndexes();
+  if (!s.ok()) spdlog::warn("indexes not saved at close: {}", s.ToString());
+}
+
+std::string Engine::IndexDir() const { return impl_->IndexDir(); }
+
+Status Engine::SaveIndexes() { return SaveIndexes(impl_->IndexDir()); }
+
+Status Engine::SaveIndexes(const std::string& dir) {
+  std::lock_guard lock(impl_->write_mu);
+  if (impl_->index_failed) {
+    return FailedPrecondition("an index update failed since the indexes were built; not saving");
+  }
+  auto saved = matcher()->SaveIndexes(dir);
+  if (!saved.ok()) return saved.status();
+  if (dir == impl_->IndexDir()) impl_->index_dirty = false;
+  spdlog::info("indexes saved to {} (change {})", dir, *saved);
+  return Status::OK();
+}
 
 StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   if (options.db.empty()) return InvalidArgument("EngineOptions.db is required");
@@ -144,7 +190,7 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
     Status s = impl->graph->Build(*impl->store);
     if (!s.ok()) return s.WithPrefix("graph");
   }
-  Status s = impl->OpenMatcher();
+  Status s = impl->OpenMatcher(options.load_indexes);
   if (!s.ok()) return s;
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -161,9 +207,9 @@ Status Engine::PutFacility(const Facility& f) {
   Status s = impl_->store->PutFacility(f);
   if (!s.ok()) return s;
   auto stored = impl_->store->GetFacility(f.id);  // resolved fields
-  if (!stored.ok()) return stored.status();
+  if (!stored.ok()) return impl_->Indexed(stored.status());
   if (impl_->graph) impl_->graph->OnFacilityPut(*stored);
-  return matcher()->OnFacilityChanged(f.id);
+  return impl_->Indexed(matcher()->OnFacilityChanged(f.id));
 }
 
 Status Engine::PutSupplier(const Supplier& r) {
@@ -171,9 +217,9 @@ Status Engine::PutSupplier(const Supplier& r) {
   Status s = impl_->store->PutSupplier(r);
   if (!s.ok()) return s;
   auto stored = impl_->store->GetSupplier(r.id);
-  if (!stored.ok()) return stored.status();
+  if (!stored.ok()) return impl_->Indexed(stored.status());
   if (impl_->graph) impl_->graph->OnSupplierPut(*stored);
-  return matcher()->OnCandidateChanged(r.id, TargetKind::kSupplier);
+  return impl_->Indexed(matcher()->OnCandidateChanged(r.id, TargetKind::kSupplier));
 }
 
 Status Engine::PutExpert(const Expert& r) {
@@ -181,9 +227,9 @@ Status Engine::PutExpert(const Expert& r) {
   Status s = impl_->store->PutExpert(r);
   if (!s.ok()) return s;
   auto stored = impl_->store->GetExpert(r.id);
-  if (!stored.ok()) return stored.status();
+  if (!stored.ok()) return impl_->Indexed(stored.status());
   if (impl_->graph) impl_->graph->OnExpertPut(*stored);
-  return matcher()->OnCandidateChanged(r.id, TargetKind::kExpert);
+  return impl_->Indexed(matcher()->OnCandidateChanged(r.id, TargetKind::kExpert));
 }
 
 Status Engine::PutLink(const Link& l) {
@@ -203,7 +249,7 @@ Status Engine::DeleteFacility(const std::string& id) {
   if (impl_->graph) impl_->graph->OnEntityDelete(id);
   std::vector<std::string> needs;
   for (const Need& n : f->needs) needs.push_back(n.id);
-  return matcher()->OnFacilityDeleted(id, needs);
+  return impl_->Indexed(matcher()->OnFacilityDeleted(id, needs));
 }
 
 Status Engine::DeleteSupplier(const std::string& id) {
@@ -211,7 +257,7 @@ Status Engine::DeleteSupplier(const std::string& id) {
   Status s = impl_->store->DeleteSupplier(id);
   if (!s.ok()) return s;
   if (impl_->graph) impl_->graph->OnEntityDelete(id);
-  return matcher()->OnCandidateDeleted(id, TargetKind::kSupplier);
+  return impl_->Indexed(matcher()->OnCandidateDeleted(id, TargetKind::kSupplier));
 }
 
 Status Engine::DeleteExpert(const std::string& id) {
@@ -219,7 +265,7 @@ Status Engine::DeleteExpert(const std::string& id) {
   Status s = impl_->store->DeleteExpert(id);
   if (!s.ok()) return s;
   if (impl_->graph) impl_->graph->OnEntityDelete(id);
-  return matcher()->OnCandidateDeleted(id, TargetKind::kExpert);
+  return impl_->Indexed(matcher()->OnCandidateDeleted(id, TargetKind::kExpert));
 }
 
 Status Engine::DeleteLink(const Link& l) {
@@ -259,7 +305,7 @@ Status Engine::RebuildLocked() {
     Status s = impl_->graph->Build(*impl_->store);
     if (!s.ok()) return s;
   }
-  return impl_->OpenMatcher();
+  return impl_->OpenMatcher(false);
 }
 
 }  // namespace ketnoi::engine

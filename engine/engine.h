@@ -44,6 +44,13 @@ struct EngineOptions {
   size_t materialized_k = 30;
   double default_min_score = 0.35;
   int dim = 128;
+  // Index persistence (docs/indexer.md, "Index persistence"): Open loads
+  // the indexes saved in IndexDir() and catches up with the store's change
+  // log (when missing, stale or damaged: logs why and builds them from the
+  // store); the destructor saves them when they changed and every index
+  // update succeeded.
+  bool load_indexes = true;
+  bool save_indexes_on_close = true;
 };
 
 class Engine {
@@ -76,6 +83,18 @@ class Engine {
                 ImportReport* report);
   // Rebuilds the matcher and the graph from the store (after bulk writes).
   Status Rebuild();
+
+  // Saves the matcher's indexes with the store change number they cover to
+  // IndexDir(), or to `dir` (e.g. next to an online backup: save the
+  // indexes first, then checkpoint the store, so the copy's indexes are not
+  // newer than its store). The directory is replaced atomically. Blocks
+  // writes while it runs; searches go on. FailedPrecondition when an index
+  // update failed since the indexes were built (nothing saved: the next
+  // Open catches up from the previous save or rebuilds).
+  Status SaveIndexes();
+  Status SaveIndexes(const std::string& dir);
+  // <db>/index
+  std::string IndexDir() const;
 
  private:
   Status RebuildLocked();

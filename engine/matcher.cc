@@ -208,6 +208,8 @@ indexer::RetrieverOptions RetrieverOptionsFor(const MatcherOptions& o) {
 }  // namespace
 
 Status BuildCollections(Matcher::Impl* impl);  // matcher_lists.cc
+Status LoadOrBuildCollections(Matcher::Impl* impl,
+                              const indexer::RetrieverOptions& options);  // matcher_persist.cc
 bool ListsAreStale(Matcher::Impl* impl);        // matcher_lists.cc
 
 StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
@@ -222,7 +224,9 @@ StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
     c->retriever = std::make_unique<indexer::Retriever>(impl->analyzer.get(),
                                                         RetrieverOptionsFor(impl->options));
   }
-  Status s = BuildCollections(impl.get());
+  Status s = impl->options.index_dir.empty()
+                 ? BuildCollections(impl.get())
+                 : LoadOrBuildCollections(impl.get(), RetrieverOptionsFor(impl->options));
   if (!s.ok()) return s;
   impl->build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -630,6 +634,7 @@ MatcherStats Matcher::Stats() const {
   s.expert_index = impl_->experts.retriever->Stats().vector_index;
   s.need_index = impl_->needs[0].retriever->Stats().vector_index;
   s.build_seconds = impl_->build_seconds;
+  s.index = impl_->index_report;
   return s;
 }
 

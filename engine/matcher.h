@@ -67,6 +67,10 @@ struct MatcherOptions {
   int dim = 128;
   // Optional chain-fit hook (the graph); not called when empty.
   ChainFitFn chain_fit;
+  // Saved indexes (SaveIndexes) to start from: Open loads them and catches
+  // up with the store's change log; when missing, stale or damaged it logs
+  // why and builds from the store. "": always build.
+  std::string index_dir;
 };
 
 struct MatchFilters {
@@ -129,10 +133,23 @@ struct LeadList {
   std::string cursor;       // pass as `since` next time to get only newer leads
 };
 
+// How Open got its indexes when MatcherOptions::index_dir was set.
+struct IndexLoadReport {
+  bool loaded = false;             // false: built from the store
+  std::string rebuild_reason;      // why the saved indexes were not used
+  uint64_t saved_change = 0;       // store change number the saved indexes covered
+  size_t changes_replayed = 0;     // change records after it
+  size_t documents_caught_up = 0;  // documents re-indexed or removed to match the store
+  size_t documents_unlogged = 0;   // of those, ones no change record named (repaired)
+  size_t collections_rebuilt = 0;  // collections relearned while catching up (grew a lot)
+  double seconds = 0;              // load and catch-up (or build) time
+};
+
 struct MatcherStats {
   size_t suppliers = 0, experts = 0, needs = 0;
   std::string supplier_index, expert_index, need_index;
   double build_seconds = 0;
+  IndexLoadReport index;
 };
 
 class Matcher {
@@ -168,6 +185,12 @@ class Matcher {
   RankerWeights weights() const;
 
   MatcherStats Stats() const;
+
+  // Saves the retrievers and their id tables to `dir` (replaced atomically)
+  // with the store change number they reflect, which it returns. REQUIRES:
+  // every store write so far went through the On*() hooks successfully (the
+  // engine holds its write lock). Searches may run meanwhile.
+  StatusOr<uint64_t> SaveIndexes(const std::string& dir) const;
 
   // Opaque state, defined in engine/matcher_internal.h for the matcher's
   // own translation units.

@@ -33,6 +33,7 @@ class IdTable {
     return it == ids_.end() ? -1 : it->second;
   }
   const std::string& Name(int64_t n) const { return names_[static_cast<size_t>(n)]; }
+  size_t size() const { return names_.size(); }
 
  private:
   std::unordered_map<std::string, int64_t> ids_;
@@ -77,6 +78,7 @@ struct Matcher::Impl {
   // Serialises the On*() updates with each other.
   std::mutex update_mu;
   double build_seconds = 0;
+  IndexLoadReport index_report;  // set by Open (matcher_persist.cc)
 
   Collection& Targets(TargetKind k) { return k == TargetKind::kSupplier ? suppliers : experts; }
   const Collection& Targets(TargetKind k) const {
