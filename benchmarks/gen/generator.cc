@@ -90,6 +90,18 @@ class Builder {
       const std::string& cat = w.concepts()[i].category;
       if (cat == "expertise" || cat == "certification") AddUnique(&general_expertise_, static_cast<int>(i));
     }
+    // General goods and general business advice: what no chain stage names.
+    for (size_t i = 0; i < w.concepts().size(); ++i) {
+      const int k = static_cast<int>(i);
+      if (w.concepts()[i].category == "equipment" &&
+          std::find(all_equipment_.begin(), all_equipment_.end(), k) == all_equipment_.end()) {
+        general_equipment_.push_back(k);
+      }
+      if (std::find(general_expertise_.begin(), general_expertise_.end(), k) != general_expertise_.end() &&
+          std::find(all_expertise_.begin(), all_expertise_.end(), k) == all_expertise_.end()) {
+        general_topics_.push_back(k);
+      }
+    }
     for (int k : general_expertise_) AddUnique(&all_expertise_, k);
   }
 
@@ -236,6 +248,25 @@ class Builder {
     return s;
   }
 
+  // A supplier of general goods (motors, pumps, lighting, racking, ...) that
+  // no chain stage names: part of the haystack, never a fit for a need.
+  SupplierRec GeneralSupplier(Rng& r) {
+    SupplierRec s;
+    s.seed = r.Next();
+    s.chain = static_cast<uint8_t>(r.Weighted(weights_));
+    s.style = DrawStyle(r, 0.2, 0.15);
+    s.province = static_cast<uint8_t>(r.Below(w_.provinces().size()));
+    s.nationwide = r.Chance(0.15);
+    s.serves.push_back(s.province);
+    const auto& mates = w_.Region(w_.provinces()[s.province].region);
+    for (int k = static_cast<int>(r.Below(5)); k > 0; --k) AddUnique(&s.serves, static_cast<uint8_t>(r.Pick(mates)));
+    for (int k = static_cast<int>(r.Between(1, 4)); k > 0; --k) {
+      AddUnique(&s.concepts, static_cast<int16_t>(r.Pick(general_equipment_)));
+    }
+    if (r.Chance(0.7)) s.price = NiceRound(w_.concept_at(s.concepts[0]).base_price * r.Uniform(0.5, 1.5));
+    return s;
+  }
+
   SupplierRec BackgroundSupplier(Rng& r) {
     SupplierRec s;
     s.seed = r.Next();
@@ -291,6 +322,22 @@ class Builder {
     return e;
   }
 
+  // A consultant on general business topics (accounting, law, software)
+  // that no chain stage names.
+  ExpertRec GeneralExpert(Rng& r) {
+    ExpertRec e;
+    e.seed = r.Next();
+    e.style = DrawStyle(r, 0.08, 0.1);
+    e.organisation = r.Chance(0.4);
+    e.chains.push_back(static_cast<uint8_t>(r.Weighted(weights_)));
+    for (int k = static_cast<int>(r.Between(1, 3)); k > 0; --k) {
+      AddUnique(&e.expertise, static_cast<int16_t>(r.Pick(general_topics_)));
+    }
+    e.province = static_cast<uint8_t>(r.Below(w_.provinces().size()));
+    e.nationwide = r.Chance(0.25);
+    return e;
+  }
+
   ExpertRec BackgroundExpert(Rng& r) {
     ExpertRec e;
     e.seed = r.Next();
@@ -312,6 +359,7 @@ class Builder {
   std::vector<double> weights_;
   std::vector<std::vector<std::vector<int>>> stage_eq_, stage_ex_;  // [chain][stage]
   std::vector<int> all_equipment_, all_expertise_, general_expertise_;
+  std::vector<int> general_equipment_, general_topics_;
   std::vector<FacilityRec> facilities;
   std::vector<NeedRec> needs;
   std::vector<SupplierRec> suppliers;
@@ -396,13 +444,18 @@ Status Generate(const World& world, const GenOptions& o, GenReport* report) {
     return InvalidArgument("too many judged needs for " + std::to_string(o.entities) +
                            " entities: planted candidates would exceed half the suppliers or experts; lower --qrels-needs");
   }
+  // Specialised makers and consultants are capped: a bigger market adds
+  // general suppliers and consultants, not more makers of one machine
+  // (docs/scale-data.md "Market model").
   for (int64_t i = static_cast<int64_t>(b.suppliers.size()); i < n_sup; ++i) {
     Rng r(SeedFor(o.seed, "supplier", i));
-    b.suppliers.push_back(b.BackgroundSupplier(r));
+    b.suppliers.push_back(i < o.specialised_suppliers || b.general_equipment_.empty()
+                              ? b.BackgroundSupplier(r) : b.GeneralSupplier(r));
   }
   for (int64_t i = static_cast<int64_t>(b.experts.size()); i < n_exp; ++i) {
     Rng r(SeedFor(o.seed, "expert", i));
-    b.experts.push_back(b.BackgroundExpert(r));
+    b.experts.push_back(i < o.specialised_experts || b.general_topics_.empty()
+                            ? b.BackgroundExpert(r) : b.GeneralExpert(r));
   }
   std::vector<int> sup_order, exp_order;
   const std::vector<int> sup_pos = Shuffled(b.suppliers.size(), SeedFor(o.seed, "order", 1), &sup_order);

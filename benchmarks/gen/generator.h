@@ -25,6 +25,10 @@ struct GenOptions {
   int qrels_needs = -1;            // needs judged; -1: min(1000, entities / 40)
   double links_per_facility = 1.0;
   double facility_share = 0.63, supplier_share = 0.26;  // the rest are experts
+  // Suppliers and experts (planted ones included) that make the chains'
+  // machines or advise on the chains' topics; the rest of a bigger market
+  // sells general goods and general business advice.
+  int64_t specialised_suppliers = 4000, specialised_experts = 1500;
 };
 
 struct GenReport {

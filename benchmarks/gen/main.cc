@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   app.add_option("--qrels-needs", opt.qrels_needs,
                  "Needs to judge in qrels.tsv (default min(1000, entities/40))");
   app.add_option("--links-per-facility", opt.links_per_facility, "Links per facility (default 1)");
+  app.add_option("--specialised-suppliers", opt.specialised_suppliers,
+                 "Suppliers of chain machines (default 4000); the rest sell general goods");
+  app.add_option("--specialised-experts", opt.specialised_experts,
+                 "Experts on chain topics (default 1500); the rest advise on general business");
   app.add_option("--data", data_dir, "Reference data directory (lexicon, chains, provinces)");
   try {
     app.parse(argc, argv);
