@@ -28,9 +28,38 @@ int Fail(const std::string& what, int code) {
   return code;
 }
 
+// "rate_limits": {"staff": {"per_s": 50, "burst": 100}, ...}: roles admin,
+// staff, planner, supplier, anonymous; per_s 0 turns a role's limit off.
+Status LoadRateLimits(const std::string& path, const nlohmann::json& j, RateLimits* out) {
+  if (!j.is_object()) return InvalidArgument(path + ": 'rate_limits' must be an object");
+  for (const auto& [role, limit] : j.items()) {
+    RateLimit* target = role == "admin"       ? &out->admin
+                        : role == "staff"     ? &out->staff
+                        : role == "planner"   ? &out->planner
+                        : role == "supplier"  ? &out->supplier
+                        : role == "anonymous" ? &out->anonymous
+                                              : nullptr;
+    if (target == nullptr || !limit.is_object()) {
+      return InvalidArgument(path + ": rate_limits: '" + role +
+                             "' must be admin, staff, planner, supplier or anonymous, "
+                             "with an object {\"per_s\", \"burst\"}");
+    }
+    for (const auto& [field, value] : limit.items()) {
+      if ((field != "per_s" && field != "burst") || !value.is_number() || value.get<double>() < 0) {
+        return InvalidArgument(path + ": rate_limits." + role + "." + field +
+                               ": expected per_s or burst, a number >= 0");
+      }
+      (field == "per_s" ? target->per_s : target->burst) = value.get<double>();
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 // Reads the JSON config file; keys are ServerOptions fields. Unknown keys and
 // wrong types are errors naming the key.
-Status LoadConfig(const std::string& path, ServerOptions* o) {
+Status LoadServeConfig(const std::string& path, ServerOptions* o) {
   std::ifstream in(path);
   if (!in) return InvalidArgument("--config: cannot read " + path);
   nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
@@ -53,13 +82,18 @@ Status LoadConfig(const std::string& path, ServerOptions* o) {
       else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
       else if (key == "max_json_depth") o->limits.max_json_depth = value.get<int>();
       else if (key == "max_page_size") o->limits.max_page_size = value.get<size_t>();
-      else return InvalidArgument(path + ": unknown key '" + key + "'");
+      else if (key == "backup_dir") o->backup_dir = value.get<std::string>();
+      else if (key == "rate_limits") {
+        if (Status st = LoadRateLimits(path, value, &o->rate_limits); !st.ok()) return st;
+      } else return InvalidArgument(path + ": unknown key '" + key + "'");
     }
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(path + ": wrong type: " + e.what());
   }
   return Status::OK();
 }
+
+namespace {
 
 // With --demo: data/demo imported into an empty store, and an admin key
 // created at first start, written to <db>/../demo-admin.key and printed.
@@ -111,13 +145,20 @@ int RunServe(const ServeArgs& args) {
 
   ServerOptions options;
   if (!args.config.empty()) {
-    if (Status st = LoadConfig(args.config, &options); !st.ok()) return Fail(st.ToString(), 2);
+    if (Status st = LoadServeConfig(args.config, &options); !st.ok()) return Fail(st.ToString(), 2);
   }
   // Flags given with non-default values override the config file.
   if (args.port != ServeArgs{}.port || args.config.empty()) options.port = args.port;
   if (args.threads != 0) options.threads = args.threads;
   if (args.bind != ServeArgs{}.bind || args.config.empty()) options.bind = args.bind;
   if (args.demo) options.anonymous_reads = true;
+  if (options.backup_dir.empty()) {
+    options.backup_dir = std::filesystem::absolute(db).lexically_normal().string();
+    while (options.backup_dir.size() > 1 && options.backup_dir.back() == '/') {
+      options.backup_dir.pop_back();
+    }
+    options.backup_dir += "-backups";
+  }
 
   if (args.demo) {
     std::error_code ec;  // a failure shows up as the store's open error

@@ -5,7 +5,15 @@
 
 #include <string>
 
+#include "common/status.h"
+
 namespace ketnoi::api {
+
+struct ServerOptions;
+// The `serve --config FILE` reader (api/cmd_serve.cc): a JSON object whose
+// keys are ServerOptions fields (docs/api.md lists them); unknown keys and
+// wrong types are InvalidArgument naming the key.
+Status LoadServeConfig(const std::string& path, ServerOptions* options);
 
 struct ImportArgs {
   std::string db;
@@ -68,8 +76,14 @@ int RunKeys(const KeysArgs& args);
 
 struct BackupArgs {
   std::string db;
-  std::string out_dir;
+  std::string out_dir;  // backup: the new directory; with `server`, its name there
   bool restore = false;
+  // Online backup through a running server (POST /v1/admin/backup) instead
+  // of opening `db`: "http://host:port", an admin key (or a file holding
+  // it, or $KETNOI_KEY).
+  std::string server;
+  std::string key;
+  std::string key_file;
 };
 int RunBackup(const BackupArgs& args);
 

@@ -29,6 +29,9 @@ Reply HandleCreateLink(const ApiContext& ctx, const ApiRequest& req);
 Reply HandleListLinks(const ApiContext& ctx, const ApiRequest& req);
 Reply HandleDeleteLink(const ApiContext& ctx, const ApiRequest& req);
 
+// api/admin_routes.cc: online backup (admin keys only).
+Reply HandleBackup(const ApiContext& ctx, const ApiRequest& req);
+
 // api/bulk_routes.cc: JSON Lines import and export of one kind.
 Reply HandleImport(RecordKind kind, const ApiContext& ctx, const ApiRequest& req);
 Reply HandleExport(RecordKind kind, const ApiContext& ctx, const ApiRequest& req);

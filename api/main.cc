@@ -73,9 +73,19 @@ int main(int argc, char** argv) {
   keys_list->add_option("--db", keys_args.db, "Store directory")->required();
 
   BackupArgs backup_args;
-  auto* backup_cmd = app.add_subcommand("backup", "Online backup of the store and its indexes");
-  backup_cmd->add_option("--db", backup_args.db, "Store directory")->required();
-  backup_cmd->add_option("out", backup_args.out_dir, "Backup directory (must not exist)")->required();
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Backup of the store and its indexes: of a stopped store (--db), or online "
+                "through a running server (--server)");
+  auto* backup_db = backup_cmd->add_option("--db", backup_args.db, "Store directory (server stopped)");
+  auto* backup_server = backup_cmd->add_option(
+      "--server", backup_args.server, "Running server, http://HOST:PORT (online backup)");
+  backup_db->excludes(backup_server);
+  backup_cmd->add_option("--key", backup_args.key, "Admin key (with --server; or $KETNOI_KEY)");
+  backup_cmd->add_option("--key-file", backup_args.key_file, "File holding the admin key");
+  backup_cmd
+      ->add_option("out", backup_args.out_dir,
+                   "Backup directory (must not exist); with --server, the backup's name in the "
+                   "server's backup_dir (default: backup-<UTC time>)");
   BackupArgs restore_args;
   restore_args.restore = true;
   auto* restore_cmd = app.add_subcommand("restore", "Restore a backup into a new store directory");

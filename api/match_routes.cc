@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/match_json.h"
+#include "api/reply_cache.h"
 #include "engine/engine.h"
 #include "engine/feedback.h"
+#include "engine/store.h"
 
 namespace ketnoi::api {
 namespace {
@@ -89,7 +91,7 @@ StatusOr<engine::MatchFilters> FiltersFromQuery(const ApiRequest& req, bool* any
 
 }  // namespace
 
-Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req) {
+Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req, ReplyCache* cache) {
   if (engine == nullptr) return NoEngine();
   bool filtered = false;
   auto filters = FiltersFromQuery(req, &filtered);
@@ -113,7 +115,18 @@ Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req) {
   if (!live.ok()) return ErrorReply(live.status());
   auto matcher = engine->matcher();
   if (!filtered && !*live) {
-    // The materialised list: no ranking work on the read path.
+    // The materialised list: no ranking work on the read path, and no
+    // decoding or encoding either while nothing was written since the same
+    // request was last answered. The sequence is read before the store.
+    std::string cache_key;
+    uint64_t seq = 0;
+    if (cache != nullptr) {
+      seq = engine->store().LatestSequence();
+      cache_key.reserve(mr.need_id.size() + 16);
+      cache_key.append(mr.need_id).append(1, '\0').append(req.Query("kind"));
+      cache_key.append(1, '\0').append(std::to_string(mr.k));
+      if (auto body = cache->Get(cache_key, seq)) return JsonReply(200, *body);
+    }
     auto need = engine->store().GetNeed(mr.need_id);
     if (!need.ok()) return ErrorReply(NotFound("unknown need '" + mr.need_id + "'"));
     engine::TargetKind kind = mr.kind.value_or(need->first.kind == engine::NeedKind::kEquipment
@@ -122,7 +135,9 @@ Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req) {
     auto list = matcher->Materialized(mr.need_id, kind);
     if (!list.ok()) return ErrorReply(list.status());
     if (list->items.size() > static_cast<size_t>(mr.k)) list->items.resize(static_cast<size_t>(mr.k));
-    return JsonReply(200, MatchListJson(*list));
+    std::string body = MatchListJson(*list);
+    if (cache != nullptr) cache->Put(cache_key, seq, body);
+    return JsonReply(200, std::move(body));
   }
   auto list = matcher->Match(mr);
   if (!list.ok()) return ErrorReply(list.status());

@@ -19,7 +19,12 @@ class Engine;
 
 namespace ketnoi::api {
 
-Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req);
+class ReplyCache;
+
+// With `cache`, materialised lists are answered from encoded bodies cached
+// until the next store write (api/reply_cache.h).
+Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req,
+                        ReplyCache* cache = nullptr);
 Reply HandleLeads(engine::Engine* engine, const ApiRequest& req);
 Reply HandleSearch(engine::Engine* engine, const ApiRequest& req);
 Reply HandlePostFeedback(engine::Engine* engine, const ApiRequest& req);

@@ -83,7 +83,8 @@ json Operation(const Route& r) {
     responses["200"] = {{"description", "OK."}};
   }
   responses["4XX"] = ErrorResponse("Bad input, missing key (401), role (403), unknown id (404), "
-                                   "conflict (409) or body too large (413).");
+                                   "conflict (409), body too large (413) or rate limited (429, with "
+                                   "Retry-After).");
   responses["5XX"] = ErrorResponse("Server error.");
   op["responses"] = std::move(responses);
   if (r.access & kPublic) op["security"] = json::array();

@@ -39,6 +39,7 @@ std::vector<Route> BuildRoutes() {
     {kGet, "/healthz", kPublic, kNone, HandleHealthz, "Liveness: the server answers"},
     {kGet, "/metrics", kAdminOnly, kNone, HandleMetrics, "Prometheus metrics (text format 0.0.4)"},
     {kGet, "/v1/openapi.json", kAnyKey, kNone, HandleOpenApi, "This API as OpenAPI 3.1"},
+    {kPost, "/v1/admin/backup", kAdminOnly, kJson, HandleBackup, "Online backup {name?}: store checkpoint and indexes under the server's backup_dir"},
     // The web page (web/) and who the calling key is, for the page.
     {kGet, "/", kPublic, kNone, HandleWebIndex, "The web page for staff, suppliers and planners"},
     {kGet, "/static/{file}", kPublic, kNone, HandleWebStatic, "A file of the web page (JS, CSS, images)"},
@@ -76,7 +77,7 @@ std::vector<Route> BuildRoutes() {
     {kGet, "/v1/export/experts", kRead, kNone, For(HandleExport, K::kExperts), "Export experts as JSON Lines"},
     {kGet, "/v1/export/links", kRead, kNone, For(HandleExport, K::kLinks), "Export links as JSON Lines"},
     // Matching.
-    {kGet, "/v1/needs/{id}/matches", kStaff, kNone, WithEngine(HandleNeedMatches), "Ranked suppliers or experts for a need, with reasons", "kind,k,province,region,sector,lang,min_score,serves_my_province,exclude,live"},
+    {kGet, "/v1/needs/{id}/matches", kStaff, kNone, [](const ApiContext& ctx, const ApiRequest& req) { return HandleNeedMatches(ctx.engine, req, ctx.reply_cache); }, "Ranked suppliers or experts for a need, with reasons", "kind,k,province,region,sector,lang,min_score,serves_my_province,exclude,live"},
     {kPost, "/v1/search", kStaff, kJson, WithEngine(HandleSearch), "Ranked suppliers or experts for a need typed on the spot"},
     {kGet, "/v1/suppliers/{id}/leads", kStaff | kSupplierOwn, kNone, WithEngine(HandleLeads), "Facilities' needs a supplier can serve, newest first", "since,k"},
     {kGet, "/v1/experts/{id}/leads", kStaff | kSupplierOwn, kNone, WithEngine(HandleLeads), "Facilities' needs an expert can serve, newest first", "since,k"},

@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/auth.h"
@@ -31,6 +32,7 @@ class ValueChainGraph;
 namespace ketnoi::api {
 
 class Metrics;
+class ReplyCache;
 struct Route;
 
 enum class Method { kGet, kPost, kPut, kDelete };
@@ -78,8 +80,14 @@ struct ApiContext {
   const engine::ValueChainGraph* graph = nullptr;
   const KeyStore* keys = nullptr;
   Metrics* metrics = nullptr;
+  // Encoded replies of read routes (api/reply_cache.h); the server makes
+  // one when null.
+  ReplyCache* reply_cache = nullptr;
   const std::vector<Route>* routes = nullptr;
   Limits limits;
+  // Where POST /v1/admin/backup writes backups (one directory per backup);
+  // empty: the route answers 409. Set from ServerOptions::backup_dir.
+  std::string backup_dir;
 };
 
 struct ApiRequest {
@@ -99,6 +107,8 @@ struct Reply {
   int http_status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Extra response headers (Retry-After, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 using Handler = std::function<Reply(const ApiContext&, const ApiRequest&)>;

@@ -7,10 +7,12 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <regex>
 #include <thread>
 
 #include "api/metrics.h"
+#include "api/reply_cache.h"
 #include "engine/codec.h"
 #include "indexer/normalize.h"
 
@@ -89,17 +91,31 @@ struct HttpServer::Impl {
   ServerOptions options;
   ApiContext ctx;
   std::unique_ptr<Metrics> owned_metrics;
+  std::unique_ptr<ReplyCache> owned_reply_cache;
   TunedServer svr;
   std::vector<std::regex> patterns;  // one per route, for 405 detection
   std::vector<std::vector<std::string>> param_names;
   std::shared_ptr<spdlog::logger> log;
+  std::unique_ptr<RateLimiter> limiter;
   std::thread listener;
   int port = 0;
   bool stopped = false;
 
   Reply Dispatch(size_t index, const httplib::Request& hreq);
+  // Null when `caller` may go on; else the 429 reply.
+  std::optional<Reply> Limit(std::string_view caller, const RateLimit& limit);
   void Install();
 };
+
+std::optional<Reply> HttpServer::Impl::Limit(std::string_view caller, const RateLimit& limit) {
+  int wait = limiter->Take(caller, limit);
+  if (wait == 0) return std::nullopt;
+  Reply r = ErrorReply(429, "rate_limited",
+                       fmt::format("rate limit of {:g} requests/s (burst {:g}) exceeded; retry after {} s",
+                                   limit.per_s, limit.burst, wait));
+  r.headers.emplace_back("Retry-After", std::to_string(wait));
+  return r;
+}
 
 Reply HttpServer::Impl::Dispatch(size_t index, const httplib::Request& hreq) {
   const Route& route = (*ctx.routes)[index];
@@ -120,9 +136,21 @@ Reply HttpServer::Impl::Dispatch(size_t index, const httplib::Request& hreq) {
     req.principal.key.id = "anonymous";
     req.principal.key.role = Role::kPlanner;
     t_scope.key_id = "anonymous";
+    if (auto limited = Limit("ip:" + hreq.remote_addr, limiter->limits().anonymous)) {
+      return *std::move(limited);
+    }
   } else if ((route.access & kPublic) == 0) {
     auto key = Authenticate(ctx.keys, hreq);
-    if (!key.ok()) return ErrorReply(key.status());
+    if (!key.ok()) {
+      // Failed keys count against the client address: guessing is slowed.
+      if (auto limited = Limit("ip:" + hreq.remote_addr, limiter->limits().anonymous)) {
+        return *std::move(limited);
+      }
+      return ErrorReply(key.status());
+    }
+    if (auto limited = Limit(key->id, limiter->limits().For(key->role))) {
+      return *std::move(limited);
+    }
     t_scope.key_id = key->id;
     req.principal.authenticated = true;
     req.principal.key = std::move(key).value();
@@ -165,6 +193,7 @@ void HttpServer::Impl::Install() {
       Reply reply = Dispatch(i, hreq);
       hres.status = reply.http_status;
       if (reply.http_status == 401) hres.set_header("WWW-Authenticate", "Bearer");
+      for (const auto& [name, value] : reply.headers) hres.set_header(name, value);
       if (reply.http_status != 204) hres.set_content(std::move(reply.body), reply.content_type);
     };
     switch (routes[i].method) {
@@ -240,6 +269,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& opt
   impl->options = options;
   impl->ctx = context;
   impl->ctx.limits = options.limits;
+  if (!options.backup_dir.empty()) impl->ctx.backup_dir = options.backup_dir;
   if (impl->ctx.routes == nullptr) impl->ctx.routes = &Routes();
   if (impl->ctx.metrics == nullptr) {
     std::vector<std::string> labels;
@@ -249,6 +279,11 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& opt
     impl->owned_metrics = std::make_unique<Metrics>(std::move(labels));
     impl->ctx.metrics = impl->owned_metrics.get();
   }
+  if (impl->ctx.reply_cache == nullptr) {
+    impl->owned_reply_cache = std::make_unique<ReplyCache>();
+    impl->ctx.reply_cache = impl->owned_reply_cache.get();
+  }
+  impl->limiter = std::make_unique<RateLimiter>(options.rate_limits);
   impl->log = spdlog::get("ketnoi.http");
   if (!impl->log) {
     // Access log on stderr: stdout carries only what commands print.

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "api/rate_limit.h"
 #include "api/routes.h"
 #include "common/status.h"
 
@@ -47,6 +48,14 @@ struct ServerOptions {
   // Write one access-log line per request through spdlog (info level).
   bool access_log = true;
   Limits limits;
+  // Token buckets per key (per client IP without a key); 429 with
+  // Retry-After when empty. Routes open without a key (health, the web
+  // page's files) are not limited.
+  RateLimits rate_limits;
+  // Directory under which POST /v1/admin/backup writes online backups, each
+  // in a subdirectory named by the request. Empty: online backups are off.
+  // `ketnoi serve` defaults it to "<db>-backups".
+  std::string backup_dir;
 };
 
 class HttpServer {

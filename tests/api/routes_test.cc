@@ -20,6 +20,7 @@ const std::map<std::string, std::string>& Expected() {
       {"GET /healthz", "none admin staff planner supplier"},
       {"GET /metrics", "admin"},
       {"GET /v1/openapi.json", "admin staff planner supplier"},
+      {"POST /v1/admin/backup", "admin"},
       {"GET /", "none admin staff planner supplier"},
       {"GET /static/{file}", "none admin staff planner supplier"},
       {"GET /v1/whoami", "admin staff planner supplier"},
