@@ -279,11 +279,9 @@ Status Engine::DeleteLink(const Link& l) {
 Status Engine::PutFeedback(const Feedback& fb) {
   Status s = impl_->feedback->Put(fb);
   if (!s.ok()) return s;
-  // The feedback feature moves this need's list.
-  auto need = impl_->store->GetNeed(fb.need_id);
-  if (!need.ok()) return need.status();
+  // The feedback feature moves this need's list, and nothing else.
   std::lock_guard lock(impl_->write_mu);
-  return matcher()->OnFacilityChanged(need->second);
+  return impl_->Indexed(matcher()->OnFeedbackChanged(fb.need_id));
 }
 
 Status Engine::Import(const std::string& dataset_dir, const ImportOptions& options,

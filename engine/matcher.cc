@@ -298,6 +298,12 @@ StatusOr<ResolvedFilters> ResolveFilters(const Matcher::Impl& impl, const MatchF
   return r;
 }
 
+// True when the filters can exclude a candidate.
+bool Restricts(const ResolvedFilters& f) {
+  return !f.provinces.empty() || !f.region.empty() || !f.chain.empty() || f.budget_min ||
+         f.budget_max || !f.lang.empty() || f.serves_my_province || !f.exclude.empty();
+}
+
 bool Serves(const MatchSide& cand, const std::string& province_id) {
   if (cand.province_id == province_id || cand.nationwide) return true;
   return std::find(cand.serves_ids.begin(), cand.serves_ids.end(), province_id) !=
@@ -426,7 +432,9 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   indexer::Query q;
   q.fields = {{query_party.text, kTextWeight}};
   q.k = impl.options.candidates;
-  q.filter = &filter;
+  // Without a restriction the filter would only re-check membership, which
+  // the scoring loop does anyway: the retriever then runs unfiltered.
+  q.filter = Restricts(filters) ? &filter : nullptr;
   auto found = targets.retriever->Search(q);
   if (!found.ok()) return found.status();
   double sparse_max = 0;
@@ -454,7 +462,8 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
       ev.chain_fit = fit.score;
       ev.chain_path = fit.path;
     }
-    Explanation e = impl.ranker->Score(need.side, cand.side, ev, dir);
+    // Reasons are written below for the kept results only.
+    Explanation e = impl.ranker->ScoreFeatures(need.side, cand.side, ev);
     if (e.score < filters.min_score) continue;
     scored.push_back({&other, c.id, std::move(e)});
   }
@@ -465,12 +474,19 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   if (scored.size() > k) scored.resize(k);
   std::vector<MatchItem> items;
   items.reserve(scored.size());
-  for (auto& s : scored) {
-    // The lexical evidence is looked up for the kept results only.
-    s.e.matched_terms = ReadableTerms(targets.retriever->Explain(q, s.id));
+  // The lexical evidence is looked up for the kept results only.
+  std::vector<int64_t> kept_ids;
+  kept_ids.reserve(scored.size());
+  for (const auto& s : scored) kept_ids.push_back(s.id);
+  std::vector<std::vector<indexer::MatchedTerm>> evidence =
+      targets.retriever->Explain(q, kept_ids);
+  for (size_t i = 0; i < scored.size(); ++i) {
+    Scored& s = scored[i];
+    const Party& need = lead_direction ? *s.party : query_party;
+    const Party& cand = lead_direction ? query_party : *s.party;
+    impl.ranker->Reason(need.side, cand.side, dir, &s.e);
+    s.e.matched_terms = ReadableTerms(evidence[i]);
     if (s.e.matched_concepts.empty() && !s.e.matched_terms.empty()) {
-      const Party& need = lead_direction ? *s.party : query_party;
-      const Party& cand = lead_direction ? query_party : *s.party;
       Reword(impl, need, cand, dir, &s.e);
     }
     MatchItem item;

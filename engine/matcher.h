@@ -175,6 +175,10 @@ class Matcher {
   Status OnFacilityDeleted(const std::string& facility_id, const std::vector<std::string>& need_ids);
   Status OnCandidateChanged(const std::string& id, TargetKind kind);
   Status OnCandidateDeleted(const std::string& id, TargetKind kind);
+  // Staff feedback on one of the need's candidates was stored: re-ranks that
+  // need's list only (its text and indexes are unchanged). NotFound for an
+  // unknown need.
+  Status OnFeedbackChanged(const std::string& need_id);
   // Recomputes every materialised list and lead list from scratch.
   Status RefreshAll();
 

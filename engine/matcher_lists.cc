@@ -446,6 +446,21 @@ StatusOr<LeadList> Matcher::Leads(const std::string& candidate_id, const std::st
 
 // ---------------------------------------------------------------- updates
 
+namespace {
+
+// Adds the ids of the needs whose materialised lists hold candidate `id`
+// (its lead keys, "id \0 need id").
+Status NeedsListing(const Store& store, const std::string& id, std::set<std::string>* out) {
+  std::string prefix = id;
+  prefix.push_back('\0');
+  return store.ScanRaw(Family::kLeads, prefix, "", [&](std::string_view key, std::string_view) {
+    out->insert(std::string(key.substr(prefix.size())));
+    return true;
+  });
+}
+
+}  // namespace
+
 Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
   std::lock_guard update(impl_->update_mu);
   Store& store = *impl_->options.store;
@@ -473,12 +488,7 @@ Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
   if (!s.ok()) return s;
   // Needs to re-rank: those that list it now, and those its text retrieves.
   std::set<std::string> affected;
-  std::string prefix = id;
-  prefix.push_back('\0');
-  s = store.ScanRaw(Family::kLeads, prefix, "", [&](std::string_view key, std::string_view) {
-    affected.insert(std::string(key.substr(prefix.size())));
-    return true;
-  });
+  s = NeedsListing(store, id, &affected);
   if (!s.ok()) return s;
   Collection& needs = impl_->needs[kind == TargetKind::kSupplier ? 0 : 1];
   indexer::Query q;
@@ -514,12 +524,7 @@ Status Matcher::OnCandidateDeleted(const std::string& id, TargetKind kind) {
   }
   if (n >= 0) c.retriever->Remove(n);
   std::set<std::string> affected;
-  std::string prefix = id;
-  prefix.push_back('\0');
-  Status s = store.ScanRaw(Family::kLeads, prefix, "", [&](std::string_view key, std::string_view) {
-    affected.insert(std::string(key.substr(prefix.size())));
-    return true;
-  });
+  Status s = NeedsListing(store, id, &affected);
   if (!s.ok()) return s;
   for (const auto& need_id : affected) {
     s = MaterializeNeed(*this, impl_.get(), need_id, kind);
@@ -596,6 +601,20 @@ Status Matcher::OnFacilityChanged(const std::string& facility_id) {
     s = MaterializeNeed(*this, impl_.get(), need.id, kind);
     if (!s.ok()) return s;
   }
+  return MarkCaughtUp(impl_.get());
+}
+
+Status Matcher::OnFeedbackChanged(const std::string& need_id) {
+  std::lock_guard update(impl_->update_mu);
+  TargetKind kind;
+  {
+    std::shared_lock lock(impl_->mu);
+    const Party* need = FindNeed(*impl_, need_id);
+    if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
+    kind = KindOfNeed(*need);
+  }
+  Status s = MaterializeNeed(*this, impl_.get(), need_id, kind);
+  if (!s.ok()) return s;
   return MarkCaughtUp(impl_.get());
 }
 

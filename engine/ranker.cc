@@ -344,6 +344,26 @@ void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direct
 
 Explanation Ranker::Score(const MatchSide& need, const MatchSide& cand,
                           const PairEvidence& ev, Direction direction) const {
+  Explanation e = ScoreFeatures(need, cand, ev);
+  for (const auto& t : ev.matched_terms) {
+    // Plain syllables and bigrams read well; n-grams and units do not.
+    if (t.size() > 2 && (t[0] == 's' || t[0] == 'a' || t[0] == 'b') && t[1] == ':') {
+      std::string w = t.substr(2);
+      std::replace(w.begin(), w.end(), '_', ' ');
+      e.matched_terms.push_back(std::move(w));
+    }
+  }
+  WriteReasons(need, cand, direction, lexicon_, &e);
+  return e;
+}
+
+void Ranker::Reason(const MatchSide& need, const MatchSide& cand, Direction direction,
+                    Explanation* e) const {
+  WriteReasons(need, cand, direction, lexicon_, e);
+}
+
+Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
+                                  const PairEvidence& ev) const {
   Explanation e;
   const indexer::Analysis& na = *need.analysis;
   const indexer::Analysis& ca = *cand.analysis;
@@ -364,15 +384,6 @@ Explanation Ranker::Score(const MatchSide& need, const MatchSide& cand,
     e.score += e.contributions[i];
   }
   e.chain_path = ev.chain_path;
-  for (const auto& t : ev.matched_terms) {
-    // Plain syllables and bigrams read well; n-grams and units do not.
-    if (t.size() > 2 && (t[0] == 's' || t[0] == 'a' || t[0] == 'b') && t[1] == ':') {
-      std::string w = t.substr(2);
-      std::replace(w.begin(), w.end(), '_', ' ');
-      e.matched_terms.push_back(std::move(w));
-    }
-  }
-  WriteReasons(need, cand, direction, lexicon_, &e);
   return e;
 }
 

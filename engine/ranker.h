@@ -131,6 +131,15 @@ class Ranker {
   // supplier/expert; only the wording of the reason changes.
   Explanation Score(const MatchSide& need, const MatchSide& candidate,
                     const PairEvidence& evidence, Direction direction) const;
+  // Score in two steps, for ranking many candidates and explaining few:
+  // ScoreFeatures gives the values, contributions, score and notes (no
+  // reasons, evidence.matched_terms ignored); Reason writes reason_vi/en
+  // from them and e->matched_terms. Score(...) with no matched terms equals
+  // ScoreFeatures followed by Reason.
+  Explanation ScoreFeatures(const MatchSide& need, const MatchSide& candidate,
+                            const PairEvidence& evidence) const;
+  void Reason(const MatchSide& need, const MatchSide& candidate, Direction direction,
+              Explanation* e) const;
 
   const RankerWeights& weights() const { return weights_; }
 

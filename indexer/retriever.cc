@@ -259,6 +259,17 @@ std::vector<MatchedTerm> Retriever::Explain(const Query& query, int64_t id) cons
   return impl_->sparse->Explain(impl_->vocab->QueryWeights(features), id);
 }
 
+std::vector<std::vector<MatchedTerm>> Retriever::Explain(const Query& query,
+                                                         const std::vector<int64_t>& ids) const {
+  std::vector<Feature> features = AnalyzeFields(*impl_->analyzer, query.fields);
+  std::shared_lock lock(impl_->mu);
+  const SparseVector q = impl_->vocab->QueryWeights(features);
+  std::vector<std::vector<MatchedTerm>> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) out.push_back(impl_->sparse->Explain(q, id));
+  return out;
+}
+
 const Embedder* Retriever::embedder() const {
   std::shared_lock lock(impl_->mu);
   return impl_->embedder.get();

@@ -118,6 +118,9 @@ class Retriever {
   StatusOr<std::vector<Candidate>> Search(const Query& query) const;
   // The lexical evidence: query terms document `id` contains.
   std::vector<MatchedTerm> Explain(const Query& query, int64_t id) const;
+  // The same for several documents, analysing the query once.
+  std::vector<std::vector<MatchedTerm>> Explain(const Query& query,
+                                                const std::vector<int64_t>& ids) const;
 
   const Embedder* embedder() const;
   RetrieverStats Stats() const;

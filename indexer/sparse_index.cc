@@ -121,28 +121,47 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
       acc[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
     }
   }
+  // Select the top k best first; the filter is asked only about documents
+  // that would enter the result (a max-heap popped until k are allowed), so
+  // a selective filter costs nothing for the long tail of weak matches.
   std::vector<SparseHit> hits;
   hits.reserve(touched.size());
   for (uint32_t slot : touched) {
-    if (acc[slot] <= 0) continue;
-    int64_t id = m.slots[slot].id;
-    if (filter != nullptr && !filter->Allows(id)) continue;
-    hits.push_back({id, acc[slot]});
+    if (acc[slot] > 0) hits.push_back({m.slots[slot].id, acc[slot]});
   }
-  auto better = [](const SparseHit& a, const SparseHit& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  auto worse = [](const SparseHit& a, const SparseHit& b) {
+    return a.score != b.score ? a.score < b.score : a.id > b.id;
   };
-  if (hits.size() > k) {
-    std::nth_element(hits.begin(), hits.begin() + k, hits.end(), better);
-    hits.resize(k);
+  std::vector<SparseHit> out;
+  out.reserve(std::min(k, hits.size()));
+  std::make_heap(hits.begin(), hits.end(), worse);
+  for (auto end = hits.end(); end != hits.begin() && out.size() < k; --end) {
+    std::pop_heap(hits.begin(), end, worse);
+    const SparseHit& h = *(end - 1);
+    if (filter == nullptr || filter->Allows(h.id)) out.push_back(h);
   }
-  std::sort(hits.begin(), hits.end(), better);
-  return hits;
+  return out;
 }
 
 float SparseIndex::Score(const SparseVector& query, int64_t id) const {
+  const Impl& m = *impl_;
+  auto it = m.slot_of.find(id);
+  if (it == m.slot_of.end()) return 0;
+  const Slot& s = m.slots[it->second];
+  // The same merge as Explain, summing without naming the terms.
   float total = 0;
-  for (const MatchedTerm& t : Explain(query, id)) total += t.contribution;
+  size_t i = 0, j = 0;
+  while (i < query.size() && j < s.terms.size()) {
+    if (query[i].id < s.terms[j].id) {
+      ++i;
+    } else if (s.terms[j].id < query[i].id) {
+      ++j;
+    } else {
+      total += m.TermScore(s, query[i].id, s.terms[j].weight, query[i].weight);
+      ++i;
+      ++j;
+    }
+  }
   return total;
 }
 
