@@ -187,8 +187,11 @@ Analysis Analyzer::Analyze(std::string_view text) const {
     f.reserve(toks.tokens.size());
     acc.reserve(toks.tokens.size());
     for (const Token& t : toks.tokens) {
-      f.emplace_back(t.folded);
-      acc.push_back(t.accented);
+      // English plurals meet the lexicon's singular terms ("tea dryers"
+      // hits "tea dryer"); the lexicon indexes its terms the same way.
+      const bool singular = !t.singular.empty();
+      f.emplace_back(t.Base());
+      acc.push_back(singular ? t.Base() : t.accented);
     }
     a.concepts = lexicon_->MatchTokens(f, acc, options_.expand_broader);
     for (const ConceptHit& h : a.concepts) {

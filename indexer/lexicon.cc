@@ -136,9 +136,12 @@ struct Lexicon::Impl {
     std::vector<std::string> folded;
     for (size_t i = 0; i < toks.tokens.size(); ++i) {
       if (i > 0) nodes[key].prefix = true;
-      key = ChainHash(key, toks.tokens[i].folded);
-      folded.push_back(toks.tokens[i].folded);
-      term.accented.emplace_back(toks.tokens[i].accented);
+      // English plurals are indexed by their singular, as the analyzer
+      // matches them (EnglishSingular).
+      const Token& t = toks.tokens[i];
+      key = ChainHash(key, t.Base());
+      folded.emplace_back(t.Base());
+      term.accented.emplace_back(t.singular.empty() ? t.accented : t.Base());
     }
     Node& node = nodes[key];
     if (node.folded.empty()) node.folded = folded;
@@ -258,8 +261,8 @@ std::vector<ConceptHit> Lexicon::Match(std::string_view text, bool expand_broade
   f.reserve(toks.tokens.size());
   a.reserve(toks.tokens.size());
   for (const Token& t : toks.tokens) {
-    f.emplace_back(t.folded);
-    a.push_back(t.accented);
+    f.emplace_back(t.Base());
+    a.push_back(t.singular.empty() ? t.accented : t.Base());
   }
   return MatchTokens(f, a, expand_broader);
 }

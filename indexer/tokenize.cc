@@ -61,6 +61,9 @@ Token MakeToken(std::string_view text, size_t begin, size_t end, bool phrase_sta
     else if (c != '.' && c != ',') t.has_letter = true;
   }
   if (!t.has_letter) t.kind = TokenKind::kNumber;
+  if (!t.diacritics && !t.has_digit && !t.folded.empty() && t.folded.back() == 's') {
+    t.singular = EnglishSingular(t.folded);
+  }
   return t;
 }
 
@@ -131,6 +134,25 @@ Tokens Tokenize(std::string_view text) {
     phrase_start = false;
   }
   return out;
+}
+
+std::string EnglishSingular(std::string_view w) {
+  const size_t n = w.size();
+  if (n < 5 || w[n - 1] != 's') return {};
+  for (char c : w) {
+    if (c < 'a' || c > 'z') return {};
+  }
+  const char before = w[n - 2];
+  if (before == 's' || before == 'u' || before == 'i') return {};
+  if (before == 'e') {
+    const char third = w[n - 3];
+    if (third == 'i') {  // "ies" -> "y", except "aies", "eies"
+      if (n < 5 || w[n - 4] == 'a' || w[n - 4] == 'e') return {};
+      return std::string(w.substr(0, n - 3)) + "y";
+    }
+    if (third == 'a' || third == 'e' || third == 'o') return {};
+  }
+  return std::string(w.substr(0, n - 1));
 }
 
 bool IsStopword(std::string_view w) {

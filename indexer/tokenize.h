@@ -22,6 +22,12 @@ struct Token {
   bool phrase_start = false;   // punctuation (not a joiner) or text start before it
   bool has_letter = false;
   bool has_digit = false;
+  // EnglishSingular(folded) when it differs from `folded` (an English
+  // plural: "dryers" -> "dryer"), else empty. Use Base().
+  std::string singular;
+  // The form features and lexicon matching use: the singular of an English
+  // plural, else the folded form.
+  std::string_view Base() const { return singular.empty() ? std::string_view(folded) : singular; }
 };
 
 struct Tokens {
@@ -37,6 +43,19 @@ struct Tokens {
 // REQUIRES: `accented` is NormalizeAccented output (lower case, NFC); it
 // must outlive the result (tokens view into it).
 Tokens Tokenize(std::string_view accented);
+
+// English plural folding, a minimal S-stemmer (after Harman 1991, as in
+// Lucene's EnglishMinimalStemFilter): a lower-case ASCII word of at least 5
+// letters ending in "s" loses the plural ending: "...ies" -> "...y"
+// ("batteries" -> "battery"), "...es" -> "...e" ("machines" -> "machine"),
+// "...s" -> "..." ("dryers" -> "dryer"); words ending in "ss", "us", "is",
+// "aes", "ees", "oes", "aies", "eies", words with digits and words of up to
+// 4 letters are kept ("glass", "analysis", "gas", "6crs"; "gots", the
+// certification GOTS, would otherwise fold onto Vietnamese "gọt").
+// Vietnamese syllables never end in "s", so Vietnamese text (with or
+// without diacritics) is never changed.
+// Returns an empty string when the word is kept.
+std::string EnglishSingular(std::string_view word);
 
 // Very common function words ("và", "của", "cho", "các", "có", "là",
 // "được", "với", "the", "and", "for", "of", ...). `word` is a token's

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "indexer/tokenize.h"
+
 namespace ketnoi::indexer {
 namespace {
 
@@ -134,6 +136,30 @@ TEST(Lexicon, LoadsDirectory) {
 
 // The project's own lexicon: it loads, and the three phrasings of a tea
 // dryer meet on one concept.
+TEST(Lexicon, EnglishPluralsMeetSingularTerms) {
+  auto lex = Make(kTea);
+  EXPECT_EQ(Ids(lex->Match("chain-belt tea dryers, wood-fired")),
+            std::vector<std::string>{"tea.dryer"});
+  EXPECT_EQ(Ids(lex->Match("two CNC machines")), std::vector<std::string>{"cnc"});
+  // A plural term in the file is indexed by its singular too.
+  auto plural = Make("gen.kiln\tequipment\tlò nung\tkilns\t\t\n");
+  EXPECT_EQ(Ids(plural->Match("gas shuttle kiln")), std::vector<std::string>{"gen.kiln"});
+  // Vietnamese (no syllable ends in "s") is untouched.
+  EXPECT_EQ(Ids(lex->Match("may say che")), std::vector<std::string>{"tea.dryer"});
+}
+
+TEST(Lexicon, EnglishSingular) {
+  EXPECT_EQ(EnglishSingular("dryers"), "dryer");
+  EXPECT_EQ(EnglishSingular("machines"), "machine");
+  EXPECT_EQ(EnglishSingular("batteries"), "battery");
+  EXPECT_EQ(EnglishSingular("kilns"), "kiln");
+  // Kept: too short, -ss, -us, -is, -oes/-ees/-aes, digits, non-ASCII, no s.
+  for (const char* w : {"gas", "cas", "glass", "bus", "analysis", "shoes", "trees", "6crs", "gots",
+                        "kws1", "dryer", "máys", ""}) {
+    EXPECT_EQ(EnglishSingular(w), "") << w;
+  }
+}
+
 TEST(Lexicon, RealLexiconBridgesVietnameseEnglishAndFolded) {
   auto lex = Lexicon::Load(std::string(KETNOI_DATA_DIR) + "/lexicon");
   ASSERT_TRUE(lex.ok()) << lex.status().ToString();
