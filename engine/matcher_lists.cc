@@ -2,7 +2,8 @@
 // and lead lists, and their incremental refresh.
 //
 // Key layout (docs/matching.md):
-//   matches  need id \0 "supplier"|"expert"  -> {"version","items":[item...]}
+//   matches  need id \0 "supplier"|"expert"  -> binary list (engine/match_list_codec.h;
+//                                                 the earlier JSON form is still read)
 //   leads    candidate id \0 need id          -> {"need","facility",...,"seq"}
 //   meta     "lead_seq"                        -> last lead sequence (decimal)
 //            "matches_change"                  -> last change-log number the
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/matcher.h"
+#include "engine/match_list_codec.h"
 #include "engine/matcher_internal.h"
 #include "engine/reference.h"
 #include "engine/store.h"
@@ -53,56 +55,6 @@ std::string LeadKey(std::string_view cand_id, std::string_view need_id) {
   k.push_back('\0');
   k.append(need_id);
   return k;
-}
-
-nlohmann::json ItemToJson(const MatchItem& m) {
-  nlohmann::json features = nlohmann::json::object();
-  nlohmann::json values = nlohmann::json::object();
-  for (int i = 0; i < kNumRankFeatures; ++i) {
-    std::string name(RankFeatureName(static_cast<RankFeature>(i)));
-    features[name] = m.explanation.contributions[i];
-    values[name] = m.explanation.values[i];
-  }
-  nlohmann::json j = {{"id", m.id},
-                      {"name", m.name},
-                      {"province_id", m.province_id},
-                      {"score", m.explanation.score},
-                      {"features", features},
-                      {"values", values},
-                      {"reason_vi", m.explanation.reason_vi},
-                      {"reason_en", m.explanation.reason_en},
-                      {"matched_concepts", m.explanation.matched_concepts},
-                      {"matched_terms", m.explanation.matched_terms},
-                      {"serves_province", m.explanation.serves_province},
-                      {"capacity_note", m.explanation.capacity_note},
-                      {"price_note", m.explanation.price_note},
-                      {"chain_path", m.explanation.chain_path}};
-  if (m.explanation.distance_km) j["distance_km"] = *m.explanation.distance_km;
-  return j;
-}
-
-MatchItem ItemFromJson(const nlohmann::json& j) {
-  MatchItem m;
-  m.id = j.value("id", "");
-  m.name = j.value("name", "");
-  m.province_id = j.value("province_id", "");
-  Explanation& e = m.explanation;
-  e.score = j.value("score", 0.0);
-  for (int i = 0; i < kNumRankFeatures; ++i) {
-    std::string name(RankFeatureName(static_cast<RankFeature>(i)));
-    if (j.contains("features")) e.contributions[i] = j["features"].value(name, 0.0);
-    if (j.contains("values")) e.values[i] = j["values"].value(name, 0.0);
-  }
-  e.reason_vi = j.value("reason_vi", "");
-  e.reason_en = j.value("reason_en", "");
-  e.matched_concepts = j.value("matched_concepts", std::vector<std::string>{});
-  e.matched_terms = j.value("matched_terms", std::vector<std::string>{});
-  e.serves_province = j.value("serves_province", false);
-  e.capacity_note = j.value("capacity_note", "");
-  e.price_note = j.value("price_note", "");
-  e.chain_path = j.value("chain_path", "");
-  if (j.contains("distance_km")) e.distance_km = j["distance_km"].get<double>();
-  return m;
 }
 
 uint64_t ReadCounter(const Store& store, std::string_view key) {
@@ -246,19 +198,16 @@ Status MaterializeNeed(Matcher& m, Matcher::Impl* impl, const std::string& need_
   // Previous members and their lead sequence numbers.
   std::map<std::string, uint64_t> previous;
   auto old = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
-  if (old.ok()) {
-    nlohmann::json j = nlohmann::json::parse(*old, nullptr, false);
-    if (j.is_object() && j.contains("items")) {
-      for (const auto& it : j["items"]) {
-        std::string id = it.value("id", "");
-        auto lead = store.GetRaw(Family::kLeads, LeadKey(id, need_id));
-        uint64_t seq = 0;
-        if (lead.ok()) {
-          nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
-          if (lj.is_object()) seq = lj.value("seq", uint64_t{0});
-        }
-        previous[id] = seq;
+  std::vector<std::string> old_ids;
+  if (old.ok() && DecodeMatchListIds(*old, &old_ids).ok()) {
+    for (const std::string& id : old_ids) {
+      auto lead = store.GetRaw(Family::kLeads, LeadKey(id, need_id));
+      uint64_t seq = 0;
+      if (lead.ok()) {
+        nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
+        if (lj.is_object()) seq = lj.value("seq", uint64_t{0});
       }
+      previous[id] = seq;
     }
   }
 
@@ -270,12 +219,10 @@ Status MaterializeNeed(Matcher& m, Matcher::Impl* impl, const std::string& need_
   if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
 
   WriteBatch batch;
-  nlohmann::json items = nlohmann::json::array();
   uint64_t seq = ReadCounter(store, kLeadSeqKey);
   uint64_t start_seq = seq;
   std::set<std::string> present;
   for (const auto& item : list->items) {
-    items.push_back(ItemToJson(item));
     present.insert(item.id);
     auto prev = previous.find(item.id);
     uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++seq;
@@ -298,9 +245,7 @@ Status MaterializeNeed(Matcher& m, Matcher::Impl* impl, const std::string& need_
   for (const auto& [id, unused] : previous) {
     if (!present.count(id)) batch.DeleteRaw(Family::kLeads, LeadKey(id, need_id));
   }
-  nlohmann::json doc = {{"version", list->version}, {"kind", TargetKindName(kind)},
-                        {"items", items}};
-  batch.PutRaw(Family::kMatches, ListKey(need_id, kind), doc.dump());
+  batch.PutRaw(Family::kMatches, ListKey(need_id, kind), EncodeMatchList(list->version, list->items));
   if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
   return store.Write(batch);
 }
@@ -315,11 +260,9 @@ Status RemoveNeedLists(Matcher::Impl* impl, const std::string& need_id) {
   for (TargetKind kind : {TargetKind::kSupplier, TargetKind::kExpert}) {
     auto old = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
     if (!old.ok()) continue;
-    nlohmann::json j = nlohmann::json::parse(*old, nullptr, false);
-    if (j.is_object() && j.contains("items")) {
-      for (const auto& it : j["items"]) {
-        batch.DeleteRaw(Family::kLeads, LeadKey(it.value("id", ""), need_id));
-      }
+    std::vector<std::string> ids;
+    if (DecodeMatchListIds(*old, &ids).ok()) {
+      for (const std::string& id : ids) batch.DeleteRaw(Family::kLeads, LeadKey(id, need_id));
     }
     batch.DeleteRaw(Family::kMatches, ListKey(need_id, kind));
   }
@@ -383,13 +326,11 @@ StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind
     raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
     if (!raw.ok()) return raw.status();
   }
-  nlohmann::json j = nlohmann::json::parse(*raw, nullptr, false);
-  if (!j.is_object()) return Corruption("materialised list of '" + need_id + "' is not JSON");
   MatchList out;
   out.need_id = need_id;
   out.kind = kind;
-  out.version = j.value("version", uint64_t{0});
-  for (const auto& it : j["items"]) out.items.push_back(ItemFromJson(it));
+  Status s = DecodeMatchList(*raw, &out.version, &out.items);
+  if (!s.ok()) return Corruption("materialised list of '" + need_id + "': " + s.message());
   return out;
 }
 

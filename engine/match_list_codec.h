@@ -1,0 +1,39 @@
+// Stored form of a materialised match list (family kMatches, engine/matcher).
+//
+// Binary, little-endian: byte kMatchListFormat, varint list version, varint
+// item count, then per item: id, name, province_id (varint length + bytes),
+// score (8-byte IEEE double, bit-exact), varint feature count n, n
+// contributions, n values (doubles, in RankFeature order), reason_vi,
+// reason_en, matched_concepts and matched_terms (varint count + strings),
+// serves_province (1 byte), capacity_note, price_note, chain_path, a presence
+// byte and distance_km. kMatchListFormat must change whenever this layout or
+// the meaning/order of RankFeature changes.
+//
+// Decoding also reads the earlier JSON form ({"version","kind","items":[...]})
+// so stores written before the binary form stay readable; they are rewritten
+// in the binary form the next time the list is recomputed.
+// Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/matcher.h"
+
+namespace ketnoi::engine {
+
+inline constexpr char kMatchListFormat = '\x01';
+
+std::string EncodeMatchList(uint64_t version, const std::vector<MatchItem>& items);
+
+// Decodes a stored list (binary or JSON form) into *version and *items.
+// Corruption when the value is truncated or not a list.
+Status DecodeMatchList(std::string_view raw, uint64_t* version, std::vector<MatchItem>* items);
+
+// The candidate ids of a stored list, in list order (either form).
+Status DecodeMatchListIds(std::string_view raw, std::vector<std::string>* ids);
+
+}  // namespace ketnoi::engine

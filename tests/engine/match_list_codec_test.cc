@@ -1,0 +1,108 @@
+#include "engine/match_list_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace ketnoi::engine {
+namespace {
+
+MatchItem Item(const std::string& id, double score, bool with_distance) {
+  MatchItem m;
+  m.id = id;
+  m.name = "Cơ khí " + id;
+  m.province_id = "VN-33";
+  Explanation& e = m.explanation;
+  e.score = score;
+  for (int i = 0; i < kNumRankFeatures; ++i) {
+    e.values[i] = 0.1 * i + score;
+    e.contributions[i] = 1.0 / (3.0 + i);
+  }
+  e.matched_concepts = {"machine.dryer", "product.rice"};
+  e.matched_terms = {"sấy", "lúa"};
+  e.serves_province = true;
+  e.capacity_note = "500 kg/ngày";
+  e.price_note = "";
+  e.chain_path = "lúa -> gạo";
+  e.reason_vi = "Phù hợp";
+  e.reason_en = "Fits";
+  if (with_distance) e.distance_km = 12.345678901234;
+  return m;
+}
+
+void ExpectSame(const MatchItem& a, const MatchItem& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.province_id, b.province_id);
+  EXPECT_EQ(a.explanation.score, b.explanation.score);
+  EXPECT_EQ(a.explanation.values, b.explanation.values);
+  EXPECT_EQ(a.explanation.contributions, b.explanation.contributions);
+  EXPECT_EQ(a.explanation.matched_concepts, b.explanation.matched_concepts);
+  EXPECT_EQ(a.explanation.matched_terms, b.explanation.matched_terms);
+  EXPECT_EQ(a.explanation.serves_province, b.explanation.serves_province);
+  EXPECT_EQ(a.explanation.capacity_note, b.explanation.capacity_note);
+  EXPECT_EQ(a.explanation.price_note, b.explanation.price_note);
+  EXPECT_EQ(a.explanation.chain_path, b.explanation.chain_path);
+  EXPECT_EQ(a.explanation.reason_vi, b.explanation.reason_vi);
+  EXPECT_EQ(a.explanation.reason_en, b.explanation.reason_en);
+  EXPECT_EQ(a.explanation.distance_km, b.explanation.distance_km);
+}
+
+TEST(MatchListCodecTest, BinaryRoundTripIsExact) {
+  std::vector<MatchItem> items = {Item("S1", 0.8123456789, true), Item("S2", 0.5, false)};
+  std::string raw = EncodeMatchList(42, items);
+  ASSERT_EQ(raw[0], kMatchListFormat);
+  uint64_t version = 0;
+  std::vector<MatchItem> back;
+  ASSERT_TRUE(DecodeMatchList(raw, &version, &back).ok());
+  EXPECT_EQ(version, 42u);
+  ASSERT_EQ(back.size(), 2u);
+  ExpectSame(items[0], back[0]);
+  ExpectSame(items[1], back[1]);
+  std::vector<std::string> ids;
+  ASSERT_TRUE(DecodeMatchListIds(raw, &ids).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"S1", "S2"}));
+}
+
+TEST(MatchListCodecTest, EmptyList) {
+  std::string raw = EncodeMatchList(7, {});
+  uint64_t version = 0;
+  std::vector<MatchItem> back;
+  ASSERT_TRUE(DecodeMatchList(raw, &version, &back).ok());
+  EXPECT_EQ(version, 7u);
+  EXPECT_TRUE(back.empty());
+}
+
+TEST(MatchListCodecTest, ReadsEarlierJsonForm) {
+  std::string json =
+      R"({"version":9,"kind":"supplier","items":[{"id":"S7","name":"A","province_id":"VN-01",)"
+      R"("score":0.75,"features":{},"values":{},"reason_vi":"v","reason_en":"e",)"
+      R"("matched_concepts":["c"],"matched_terms":["t"],"serves_province":true,)"
+      R"("capacity_note":"","price_note":"p","chain_path":"","distance_km":3.5}]})";
+  uint64_t version = 0;
+  std::vector<MatchItem> back;
+  ASSERT_TRUE(DecodeMatchList(json, &version, &back).ok());
+  EXPECT_EQ(version, 9u);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].id, "S7");
+  EXPECT_EQ(back[0].explanation.score, 0.75);
+  EXPECT_EQ(back[0].explanation.price_note, "p");
+  EXPECT_EQ(back[0].explanation.distance_km, 3.5);
+  std::vector<std::string> ids;
+  ASSERT_TRUE(DecodeMatchListIds(json, &ids).ok());
+  EXPECT_EQ(ids, std::vector<std::string>{"S7"});
+}
+
+TEST(MatchListCodecTest, TruncatedOrGarbageIsCorruption) {
+  std::string raw = EncodeMatchList(1, {Item("S1", 0.5, true)});
+  uint64_t version = 0;
+  for (size_t cut : {size_t{1}, size_t{3}, raw.size() / 2, raw.size() - 1}) {
+    std::vector<MatchItem> back;
+    Status s = DecodeMatchList(raw.substr(0, cut), &version, &back);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << "cut at " << cut;
+  }
+  std::vector<MatchItem> back;
+  EXPECT_EQ(DecodeMatchList(raw + "x", &version, &back).code(), StatusCode::kCorruption);
+  EXPECT_EQ(DecodeMatchList("not a list", &version, &back).code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace ketnoi::engine
