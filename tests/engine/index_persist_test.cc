@@ -2,10 +2,13 @@
 // load instead of rebuild, catch-up from the change log, damaged or stale
 // saves rebuilt.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <system_error>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/matcher.h"
@@ -16,7 +19,24 @@ namespace ketnoi::engine {
 namespace {
 
 namespace fs = std::filesystem;
-using testing_util::TempPath;
+
+// Removes the directories the tests made when the process ends.
+struct Cleanup {
+  std::vector<std::string> dirs;
+  ~Cleanup() {
+    std::error_code ec;
+    for (const auto& d : dirs) fs::remove_all(d, ec);
+  }
+};
+Cleanup cleanup;
+
+// A fresh directory unique to the running test and process (other build
+// directories may run the same test at the same time).
+std::string TempPath(const std::string& tag) {
+  std::string p = testing_util::TempPath(tag + "_" + std::to_string(::getpid()));
+  cleanup.dirs.push_back(p);
+  return p;
+}
 
 struct Session {
   bool load = true;

@@ -1,11 +1,14 @@
 // Retriever::Save / Load (indexer/retriever_io.cc): round trips, damaged
 // and stale directories.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <random>
+#include <system_error>
+#include <vector>
 
 #include "indexer/lexicon.h"
 #include "indexer/retriever.h"
@@ -15,11 +18,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Removes the directories the tests made when the process ends.
+struct Cleanup {
+  std::vector<std::string> dirs;
+  ~Cleanup() {
+    std::error_code ec;
+    for (const auto& d : dirs) fs::remove_all(d, ec);
+  }
+};
+Cleanup cleanup;
+
+// A fresh directory unique to the running test and process.
 std::string TempDir(const std::string& tag) {
   const auto* info = testing::UnitTest::GetInstance()->current_test_info();
   fs::path p = fs::path(testing::TempDir()) /
-               ("ketnoi_rio_" + std::string(info->name()) + "_" + tag);
+               ("ketnoi_rio_" + std::string(info->name()) + "_" + tag + "_" +
+                std::to_string(::getpid()));
   fs::remove_all(p);
+  cleanup.dirs.push_back(p.string());
+  cleanup.dirs.push_back(p.string() + ".tmp");
   return p.string();
 }
 
