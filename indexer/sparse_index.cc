@@ -1,6 +1,7 @@
 #include "indexer/sparse_index.h"
 
 #include <algorithm>
+#include <limits>
 #include <unordered_map>
 
 namespace ketnoi::indexer {
@@ -28,6 +29,12 @@ struct SparseIndex::Impl {
   std::vector<Slot> slots;
   std::unordered_map<int64_t, uint32_t> slot_of;
   size_t dead = 0;
+  // Per term, for the impact upper bound used by pruning: the largest term
+  // frequency and the smallest document length (of the term's kind) ever
+  // posted. Never lowered/raised on removal, so they stay valid bounds.
+  std::vector<float> max_tf;
+  std::vector<float> min_len;
+  bool prune = false;
 
   void Compact();
   float TermScore(const Slot& s, uint32_t term, float tf, float qw) const {
@@ -54,8 +61,14 @@ void SparseIndex::Upsert(int64_t id, const std::vector<Feature>& features) {
   for (const Feature& f : features) {
     uint32_t t = m.vocab->Find(f.term);
     s.terms.push_back({t, f.count});
-    if (m.postings.size() <= t) m.postings.resize(t + 1);
+    if (m.postings.size() <= t) {
+      m.postings.resize(t + 1);
+      m.max_tf.resize(t + 1, 0.0f);
+      m.min_len.resize(t + 1, std::numeric_limits<float>::max());
+    }
     m.postings[t].push_back({slot_index, f.count});
+    m.max_tf[t] = std::max(m.max_tf[t], f.count);
+    m.min_len[t] = std::min(m.min_len[t], s.lengths[static_cast<int>(m.vocab->kind(t))]);
   }
   std::sort(s.terms.begin(), s.terms.end(),
             [](const DocTerm& a, const DocTerm& b) { return a.id < b.id; });
@@ -102,24 +115,150 @@ void SparseIndex::Impl::Compact() {
 bool SparseIndex::Contains(int64_t id) const { return impl_->slot_of.count(id) != 0; }
 size_t SparseIndex::size() const { return impl_->slot_of.size(); }
 
+void SparseIndex::SetPruning(bool on) { impl_->prune = on; }
+
+namespace {
+
+// Per-thread scratch reused across searches: the accumulator is sized to the
+// collection once and only the touched entries are reset afterwards.
+struct SearchScratch {
+  std::vector<float> acc;
+  std::vector<uint8_t> seen;
+  std::vector<uint32_t> touched;
+  std::vector<float> later_qw;  // by term id: weight of a term left to probe
+};
+
+}  // namespace
+
 std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
                                            const IdFilter* filter) const {
   const Impl& m = *impl_;
-  std::vector<float> acc(m.slots.size(), 0.0f);
-  std::vector<uint32_t> touched;
+  thread_local SearchScratch scratch;
+  std::vector<float>& acc = scratch.acc;
+  std::vector<uint8_t>& seen = scratch.seen;
+  std::vector<uint32_t>& touched = scratch.touched;
+  if (acc.size() < m.slots.size()) {
+    acc.resize(m.slots.size(), 0.0f);
+    seen.resize(m.slots.size(), 0);
+  }
+  touched.clear();
   const float k1 = m.vocab->options().k1, b = m.vocab->options().b;
+
+  // Terms by decreasing impact bound (MaxScore): once the k-th best partial
+  // score exceeds the summed bounds of the terms left, no untouched document
+  // can reach the top k, so those terms are only probed for the documents
+  // that still can. The top k is the exhaustive one, but the scores are
+  // summed in bound order, so they may differ from Score()/the exhaustive
+  // sum in the last float bits (and near-ties may swap): off by default
+  // (SetPruning). Not used with a filter, whose allowed top k may lie deeper
+  // than the unfiltered one. Off, terms are summed in query order.
+  struct Term {
+    uint32_t id;
+    float weight;
+    float bound;
+  };
+  std::vector<Term> terms;
+  terms.reserve(query.size());
+  bool all_positive = true;  // the bounds assume non-negative contributions
   for (const WeightedTerm& q : query) {
-    if (q.id >= m.postings.size()) continue;
-    FeatureKind kind = m.vocab->kind(q.id);
-    const int ki = static_cast<int>(kind);
-    const float inv_avg = 1.0f / m.vocab->AvgLength(kind);
+    if (q.id >= m.postings.size() || m.postings[q.id].empty()) continue;
+    all_positive = all_positive && q.weight > 0;
+    const int ki = static_cast<int>(m.vocab->kind(q.id));
+    const float kind_avg = m.vocab->AvgLength(static_cast<FeatureKind>(ki));
+    const float tf = m.max_tf[q.id];
+    const float norm = k1 * (1 - b + b * m.min_len[q.id] / kind_avg);
+    // 1% slack covers float rounding of the bound against the sums below.
+    terms.push_back({q.id, q.weight, 1.01f * q.weight * tf * (k1 + 1) / (tf + norm)});
+  }
+  const bool prune = m.prune && filter == nullptr && k > 0 && all_positive;
+  if (prune) {
+    std::sort(terms.begin(), terms.end(),
+              [](const Term& x, const Term& y) { return x.bound > y.bound; });
+  }
+  std::vector<float> rest(terms.size() + 1, 0.0f);
+  for (size_t i = terms.size(); i-- > 0;) rest[i] = rest[i + 1] + terms[i].bound;
+
+  size_t full = terms.size();  // terms [0, full) walked over all postings
+  std::vector<float> partial;
+  size_t walked = 0;  // postings walked since the last bound check
+  for (size_t i = 0; i < terms.size(); ++i) {
+    // A check costs O(touched): made only after walking four times as many
+    // postings, which keeps it well under the cost of the walk.
+    if (prune && i > 0 && touched.size() >= k && walked >= 4 * touched.size()) {
+      walked = 0;
+      partial.clear();
+      for (uint32_t slot : touched) partial.push_back(acc[slot]);
+      std::nth_element(partial.begin(), partial.begin() + (k - 1), partial.end(),
+                       std::greater<float>());
+      if (partial[k - 1] > rest[i]) {
+        full = i;
+        break;
+      }
+    }
+    const Term& q = terms[i];
+    const int ki = static_cast<int>(m.vocab->kind(q.id));
+    const float inv_avg = 1.0f / m.vocab->AvgLength(static_cast<FeatureKind>(ki));
+    walked += m.postings[q.id].size();
     for (const Posting& p : m.postings[q.id]) {
       const Slot& s = m.slots[p.slot];
       if (!s.alive) continue;
       float norm = k1 * (1 - b + b * s.lengths[ki] * inv_avg);
-      if (acc[p.slot] == 0) touched.push_back(p.slot);
+      if (!seen[p.slot]) {
+        seen[p.slot] = 1;
+        touched.push_back(p.slot);
+      }
       acc[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
     }
+  }
+  if (full < terms.size()) {
+    // Keep the documents that can still reach the k-th partial score, and
+    // add the remaining terms to them through their own term lists.
+    const float theta = partial[k - 1];
+    size_t w = 0, probe_cost = 0, walk_cost = 0;
+    for (uint32_t slot : touched) {
+      if (acc[slot] + rest[full] < theta) {
+        acc[slot] = 0;
+        seen[slot] = 2;  // dropped: not a candidate any more
+        continue;
+      }
+      touched[w++] = slot;
+      probe_cost += m.slots[slot].terms.size();
+    }
+    for (size_t i = full; i < terms.size(); ++i) walk_cost += m.postings[terms[i].id].size();
+    // The dropped documents stay marked 2 (skipped below) until the end.
+    std::vector<uint32_t> dropped(touched.begin() + w, touched.end());
+    touched.resize(w);
+    if (probe_cost < walk_cost) {
+      // Few candidates left: add the remaining terms through their term lists.
+      std::vector<float>& later_qw = scratch.later_qw;
+      if (later_qw.size() < m.postings.size()) later_qw.resize(m.postings.size(), 0.0f);
+      for (size_t i = full; i < terms.size(); ++i) later_qw[terms[i].id] = terms[i].weight;
+      for (uint32_t slot : touched) {
+        const Slot& s = m.slots[slot];
+        for (const DocTerm& t : s.terms) {
+          if (later_qw[t.id] == 0) continue;
+          const int ki = static_cast<int>(m.vocab->kind(t.id));
+          float norm = k1 * (1 - b + b * s.lengths[ki] /
+                                         m.vocab->AvgLength(static_cast<FeatureKind>(ki)));
+          acc[slot] += later_qw[t.id] * t.weight * (k1 + 1) / (t.weight + norm);
+        }
+      }
+      for (size_t i = full; i < terms.size(); ++i) later_qw[terms[i].id] = 0;
+    } else {
+      // Walk the remaining postings, adding only to the candidates left.
+      for (size_t i = full; i < terms.size(); ++i) {
+        const Term& q = terms[i];
+        const int ki = static_cast<int>(m.vocab->kind(q.id));
+        const float inv_avg = 1.0f / m.vocab->AvgLength(static_cast<FeatureKind>(ki));
+        for (const Posting& p : m.postings[q.id]) {
+          if (seen[p.slot] != 1) continue;
+          const Slot& s = m.slots[p.slot];
+          float norm = k1 * (1 - b + b * s.lengths[ki] * inv_avg);
+          acc[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
+        }
+      }
+    }
+    for (uint32_t slot : dropped) seen[slot] = 0;
   }
   // Select the top k best first; the filter is asked only about documents
   // that would enter the result (a max-heap popped until k are allowed), so
@@ -128,7 +267,10 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
   hits.reserve(touched.size());
   for (uint32_t slot : touched) {
     if (acc[slot] > 0) hits.push_back({m.slots[slot].id, acc[slot]});
+    acc[slot] = 0;
+    seen[slot] = 0;
   }
+  touched.clear();
   auto worse = [](const SparseHit& a, const SparseHit& b) {
     return a.score != b.score ? a.score < b.score : a.id > b.id;
   };

@@ -52,6 +52,11 @@ class SparseIndex {
   // score and allowed by `filter` (null: all).
   std::vector<SparseHit> Search(const SparseVector& query, size_t k,
                                 const IdFilter* filter = nullptr) const;
+  // On: Search prunes terms that cannot change its top k (MaxScore over
+  // per-term impact bounds); the top k stays the exhaustive one but scores
+  // are summed in another order (last-bit differences, near-ties may swap).
+  // Off (default): every posting of every query term is walked in query order.
+  void SetPruning(bool on);
   // BM25 score of one document (0 when absent or nothing matches).
   float Score(const SparseVector& query, int64_t id) const;
   // The query terms that document `id` contains, largest contribution first.
