@@ -32,7 +32,9 @@ class Writer {
     Put<uint32_t>(static_cast<uint32_t>(s.size()));
     buf_.append(s.data(), s.size());
   }
-  void PutBytes(const void* p, size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  void PutBytes(const void* p, size_t n) {
+    if (n > 0) buf_.append(static_cast<const char*>(p), n);  // p may be null when n == 0
+  }
   std::string& buffer() { return buf_; }
 
  private:
@@ -60,6 +62,7 @@ class Reader {
   }
   bool GetBytes(void* p, size_t n) {
     if (data_.size() - pos_ < n) return false;
+    if (n == 0) return true;  // p may be null (an empty vector's data())
     std::memcpy(p, data_.data() + pos_, n);
     pos_ += n;
     return true;
