@@ -410,6 +410,11 @@ Status Generate(const World& world, const GenOptions& o, GenReport* report) {
   if (o.out_dir.empty()) return InvalidArgument("--out is required");
   if (o.entities < 200 || o.entities > 20000000) return InvalidArgument("--entities must be in [200, 20000000]");
   if (o.links_per_facility < 0 || o.links_per_facility > 20) return InvalidArgument("--links-per-facility must be in [0, 20]");
+  if (!(o.facility_share >= 0.05 && o.supplier_share >= 0.01 &&
+        o.facility_share + o.supplier_share <= 0.99))
+    return InvalidArgument(
+        "--facility-share must be >= 0.05, --supplier-share >= 0.01, and together <= 0.99 "
+        "(the rest are experts)");
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) return IOError("cannot create " + o.out_dir + ": " + ec.message());

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
                  "Suppliers of chain machines (default 4000); the rest sell general goods");
   app.add_option("--specialised-experts", opt.specialised_experts,
                  "Experts on chain topics (default 1500); the rest advise on general business");
+  app.add_option("--facility-share", opt.facility_share, "Share of facilities (default 0.63)");
+  app.add_option("--supplier-share", opt.supplier_share,
+                 "Share of suppliers (default 0.26); the rest are experts");
   app.add_option("--data", data_dir, "Reference data directory (lexicon, chains, provinces)");
   try {
     app.parse(argc, argv);
