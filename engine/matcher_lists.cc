@@ -24,12 +24,6 @@
 namespace ketnoi::engine {
 
 namespace matcher_detail {
-std::shared_ptr<Party> SupplierParty(const Matcher::Impl& impl, const Supplier& s);
-std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e);
-std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, const Need& n);
-indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
-                                    const std::vector<float>& vector);
-indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
 struct ResolvedFilters;
 const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
 void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
