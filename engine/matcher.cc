@@ -137,6 +137,8 @@ std::shared_ptr<Party> SupplierParty(const Matcher::Impl& impl, const Supplier& 
   p->side.lang = s.lang;
   p->side.chain = ChainOfAnalysis(p->analysis);
   p->side.analysis = &p->analysis;
+  p->keys = RankKeys::Of(p->analysis);
+  p->side.keys = &p->keys;
   return p;
 }
 
@@ -149,6 +151,8 @@ std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e) {
   SetPlace(*impl.reference, e.province, e.province_id, &p->side, &p->region);
   p->side.chain = ChainOfAnalysis(p->analysis);
   p->side.analysis = &p->analysis;
+  p->keys = RankKeys::Of(p->analysis);
+  p->side.keys = &p->keys;
   return p;
 }
 
@@ -164,6 +168,8 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
   if (p->side.chain.empty()) p->side.chain = ChainOfVsic(f.sector_vsic);
   if (p->side.chain.empty()) p->side.chain = ChainOfAnalysis(p->analysis);
   p->side.analysis = &p->analysis;
+  p->keys = RankKeys::Of(p->analysis);
+  p->side.keys = &p->keys;
   p->facility_id = f.id;
   p->need_id = n.id;
   p->need_kind = n.kind;

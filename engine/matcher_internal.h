@@ -44,8 +44,9 @@ class IdTable {
 // candidates reads no disk. The analysis keeps only what the ranker reads
 // (accented syllables, concepts, quantities).
 struct Party {
-  MatchSide side;           // side.analysis points at `analysis`
+  MatchSide side;           // side.analysis points at `analysis`, side.keys at `keys`
   indexer::Analysis analysis;
+  RankKeys keys;
   std::string text;         // the text that was indexed
   std::string region;
   // Needs only.

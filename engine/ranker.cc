@@ -188,17 +188,54 @@ double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
   return 1.0 - (over - 1.0);    // 1.0 at budget, -1 at 3x
 }
 
-double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
-                    std::vector<std::string>* matched) {
-  std::unordered_set<std::string> cand_ids;
-  for (const auto& c : cand.concepts) cand_ids.insert(c.concept_id);
+namespace {
+
+uint64_t KeyHash(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, then a final mix
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 32);
+}
+
+bool Has(const std::vector<uint64_t>& sorted, uint64_t h) {
+  return std::binary_search(sorted.begin(), sorted.end(), h);
+}
+
+}  // namespace
+
+RankKeys RankKeys::Of(const indexer::Analysis& a) {
+  RankKeys k;
+  for (const auto& f : a.features) {
+    if (f.kind == indexer::FeatureKind::kAccented) k.accented.push_back(KeyHash(f.term));
+  }
+  std::sort(k.accented.begin(), k.accented.end());
+  k.accented.erase(std::unique(k.accented.begin(), k.accented.end()), k.accented.end());
+  for (uint32_t i = 0; i < a.concepts.size(); ++i) {
+    const std::string& id = a.concepts[i].concept_id;
+    uint64_t h = KeyHash(id);
+    bool seen = false;
+    for (const auto& [j, hj] : k.concept_order) seen = seen || hj == h;
+    if (seen) continue;
+    k.concept_order.emplace_back(i, h);
+    k.concepts.push_back(h);
+    std::string chain = ChainOfConcept(id);
+    if (!chain.empty() && std::find(k.chains.begin(), k.chains.end(), chain) == k.chains.end()) {
+      k.chains.push_back(std::move(chain));
+    }
+  }
+  std::sort(k.concepts.begin(), k.concepts.end());
+  return k;
+}
+
+double ConceptValue(const indexer::Analysis& need, const RankKeys& need_keys,
+                    const RankKeys& cand_keys, std::vector<std::string>* matched) {
   double have = 0, want = 0;
-  std::set<std::string> seen;
-  for (const auto& c : need.concepts) {
-    if (!seen.insert(c.concept_id).second) continue;
+  for (const auto& [i, h] : need_keys.concept_order) {
+    const indexer::ConceptHit& c = need.concepts[i];
     double w = c.broader ? 0.3 : 1.0;
     want += w;
-    if (cand_ids.count(c.concept_id)) {
+    if (Has(cand_keys.concepts, h)) {
       have += w;
       if (!c.broader) matched->push_back(c.concept_id);
     }
@@ -206,32 +243,32 @@ double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand
   return want == 0 ? 0 : have / want;
 }
 
+double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
+                    std::vector<std::string>* matched) {
+  return ConceptValue(need, RankKeys::Of(need), RankKeys::Of(cand), matched);
+}
+
+double AccentValue(const RankKeys& need, const RankKeys& cand) {
+  if (cand.accented.empty() || need.accented.empty()) return 0;
+  int have = 0;
+  for (uint64_t h : need.accented) have += Has(cand.accented, h) ? 1 : 0;
+  return static_cast<double>(have) / static_cast<double>(need.accented.size());
+}
+
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand) {
-  std::unordered_set<std::string_view> cand_terms;
-  for (const auto& f : cand.features) {
-    if (f.kind == indexer::FeatureKind::kAccented) cand_terms.insert(f.term);
+  return AccentValue(RankKeys::Of(need), RankKeys::Of(cand));
+}
+
+double SectorValue(std::string_view chain, const RankKeys& cand) {
+  if (chain.empty() || cand.chains.empty()) return 0;
+  for (const auto& c : cand.chains) {
+    if (c == chain) return 1.0;
   }
-  if (cand_terms.empty()) return 0;
-  int have = 0, want = 0;
-  for (const auto& f : need.features) {
-    if (f.kind != indexer::FeatureKind::kAccented) continue;
-    ++want;
-    if (cand_terms.count(f.term)) ++have;
-  }
-  return want == 0 ? 0 : static_cast<double>(have) / want;
+  return -0.5;
 }
 
 double SectorValue(std::string_view chain, const indexer::Analysis& cand) {
-  if (chain.empty()) return 0;
-  int same = 0, other = 0;
-  for (const auto& c : cand.concepts) {
-    std::string ch = ChainOfConcept(c.concept_id);
-    if (ch.empty()) continue;
-    (ch == chain ? same : other) += 1;
-  }
-  if (same > 0) return 1.0;
-  if (other > 0) return -0.5;
-  return 0;
+  return SectorValue(chain, RankKeys::Of(cand));
 }
 
 Ranker::Ranker(RankerWeights weights, const indexer::Lexicon* lexicon)
@@ -370,9 +407,12 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   auto set = [&](RankFeature f, double v) { e.values[static_cast<int>(f)] = v; };
   set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0));
   set(RankFeature::kLexical, ev.sparse_max > 0 ? std::clamp(ev.sparse / ev.sparse_max, 0.0, 1.0) : 0);
-  set(RankFeature::kConcepts, ConceptValue(na, ca, &e.matched_concepts));
-  set(RankFeature::kAccent, AccentValue(na, ca));
-  set(RankFeature::kSector, SectorValue(need.chain, ca));
+  std::optional<RankKeys> own_need, own_cand;
+  const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
+  const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));
+  set(RankFeature::kConcepts, ConceptValue(na, nk, ck, &e.matched_concepts));
+  set(RankFeature::kAccent, AccentValue(nk, ck));
+  set(RankFeature::kSector, SectorValue(need.chain, ck));
   set(RankFeature::kGeography, GeographyValue(need, cand, &e.distance_km, &e.serves_province));
   set(RankFeature::kCapacity, CapacityValue(na, ca, &e.capacity_note));
   set(RankFeature::kBudget, BudgetValue(need.budget_vnd, na, ca, &e.price_note));

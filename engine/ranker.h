@@ -71,6 +71,21 @@ struct RankerWeights {
   std::string ToJson() const;
 };
 
+// Order-free views of an analysis that the set features (concepts, accent,
+// sector) compare, computed once per party instead of once per pair: a
+// candidate is scored against hundreds of needs and a need against hundreds
+// of candidates. Equal analyses give equal keys.
+struct RankKeys {
+  std::vector<uint64_t> accented;  // hashes of the distinct accented syllables, sorted
+  std::vector<uint64_t> concepts;  // hashes of the distinct concept ids, sorted
+  // Distinct concepts in order of first mention: (index into
+  // analysis.concepts, its hash); the flag `broader` is that mention's.
+  std::vector<std::pair<uint32_t, uint64_t>> concept_order;
+  std::vector<std::string> chains;  // distinct chains its concepts belong to
+
+  static RankKeys Of(const indexer::Analysis& a);
+};
+
 // One side of a match, as the ranker sees it.
 struct MatchSide {
   const indexer::Analysis* analysis = nullptr;  // REQUIRES: non-null
@@ -87,6 +102,9 @@ struct MatchSide {
   std::string chain;                    // "tea", ... ("" when unknown)
   std::optional<int64_t> budget_vnd;    // needs only
   std::string lang;                     // "vi"/"en" ("" when unknown)
+  // RankKeys::Of(*analysis), when the owner keeps them (null: computed per
+  // call).
+  const RankKeys* keys = nullptr;
 };
 
 // Evidence computed outside the ranker for this pair.
@@ -159,6 +177,11 @@ double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand
                     std::vector<std::string>* matched);
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand);
 double SectorValue(std::string_view chain, const indexer::Analysis& cand);
+// The same from precomputed keys (`need` names the matched concepts).
+double ConceptValue(const indexer::Analysis& need, const RankKeys& need_keys,
+                    const RankKeys& cand_keys, std::vector<std::string>* matched);
+double AccentValue(const RankKeys& need, const RankKeys& cand);
+double SectorValue(std::string_view chain, const RankKeys& cand);
 // The chain a concept id belongs to ("tea.dryer" -> "tea", "mech.lathe" ->
 // "mechanical"); "" for generic concepts.
 std::string ChainOfConcept(std::string_view concept_id);

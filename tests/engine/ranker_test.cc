@@ -1,0 +1,91 @@
+// The ranker's set features (concepts, accent, sector), computed per call
+// from analyses and from precomputed RankKeys, and their effect on a score.
+#include "engine/ranker.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "indexer/analyzer.h"
+#include "indexer/lexicon.h"
+
+namespace ketnoi::engine {
+namespace {
+
+class RankerFeatures : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto lex = indexer::Lexicon::Load(std::string(KETNOI_DATA_DIR) + "/lexicon");
+    ASSERT_TRUE(lex.ok()) << lex.status().ToString();
+    lexicon_ = std::move(lex).value().release();
+    analyzer_ = new indexer::Analyzer(lexicon_);
+  }
+  static indexer::Analysis A(const std::string& text) { return analyzer_->Analyze(text); }
+
+  static const indexer::Lexicon* lexicon_;
+  static const indexer::Analyzer* analyzer_;
+};
+const indexer::Lexicon* RankerFeatures::lexicon_ = nullptr;
+const indexer::Analyzer* RankerFeatures::analyzer_ = nullptr;
+
+TEST_F(RankerFeatures, AccentCountsOnlySyllablesWrittenTheSameWay) {
+  indexer::Analysis need = A("máy sấy lúa");
+  EXPECT_DOUBLE_EQ(AccentValue(need, A("máy sấy lúa công nghiệp")), 1.0);
+  // lụa (silk) is not lúa (rice): two of three syllables match with accents.
+  EXPECT_NEAR(AccentValue(need, A("máy sấy lụa")), 2.0 / 3.0, 1e-9);
+  // Written without accents: nothing to count.
+  EXPECT_DOUBLE_EQ(AccentValue(need, A("may say lua")), 0.0);
+  EXPECT_DOUBLE_EQ(AccentValue(RankKeys::Of(need), RankKeys::Of(A("máy sấy lụa"))),
+                   AccentValue(need, A("máy sấy lụa")));
+}
+
+TEST_F(RankerFeatures, ConceptsBridgeLanguagesAndNameTheMatch) {
+  indexer::Analysis need = A("cần máy sấy chè");
+  std::vector<std::string> matched;
+  double v = ConceptValue(need, A("tea dryer, 300 kg/h"), &matched);
+  EXPECT_GT(v, 0.5);
+  ASSERT_FALSE(matched.empty());
+  std::vector<std::string> none;
+  EXPECT_DOUBLE_EQ(ConceptValue(need, A("máy may công nghiệp"), &none), 0.0);
+  EXPECT_TRUE(none.empty());
+  // The keyed form names the same concepts in the same order.
+  std::vector<std::string> keyed;
+  indexer::Analysis cand = A("tea dryer, 300 kg/h");
+  EXPECT_DOUBLE_EQ(ConceptValue(need, RankKeys::Of(need), RankKeys::Of(cand), &keyed), v);
+  EXPECT_EQ(keyed, matched);
+}
+
+TEST_F(RankerFeatures, SectorRewardsTheSameChainAndCostsAnotherOne) {
+  EXPECT_DOUBLE_EQ(SectorValue("tea", A("máy vò chè, máy sấy chè")), 1.0);
+  EXPECT_DOUBLE_EQ(SectorValue("tea", A("máy may công nghiệp, máy vắt sổ")), -0.5);
+  EXPECT_DOUBLE_EQ(SectorValue("", A("máy vò chè")), 0.0);
+}
+
+TEST_F(RankerFeatures, ScoreWithKeysEqualsScoreWithout) {
+  indexer::Analysis na = A("Cần máy sấy chè 500 kg/ngày, ngân sách 300 triệu");
+  indexer::Analysis ca = A("Máy sấy chè băng tải 300-500 kg chè tươi/giờ, giá từ 180 triệu");
+  MatchSide need, cand;
+  need.analysis = &na;
+  need.chain = "tea";
+  need.budget_vnd = 300'000'000;
+  cand.analysis = &ca;
+  PairEvidence ev;
+  ev.dense = 0.4;
+  ev.sparse = 3;
+  ev.sparse_max = 4;
+  Ranker ranker(RankerWeights{}, lexicon_);
+  Explanation plain = ranker.ScoreFeatures(need, cand, ev);
+  RankKeys nk = RankKeys::Of(na), ck = RankKeys::Of(ca);
+  need.keys = &nk;
+  cand.keys = &ck;
+  Explanation keyed = ranker.ScoreFeatures(need, cand, ev);
+  EXPECT_EQ(keyed.values, plain.values);
+  EXPECT_DOUBLE_EQ(keyed.score, plain.score);
+  EXPECT_EQ(keyed.matched_concepts, plain.matched_concepts);
+  EXPECT_GT(plain.values[static_cast<int>(RankFeature::kConcepts)], 0.0);
+  EXPECT_DOUBLE_EQ(plain.values[static_cast<int>(RankFeature::kSector)], 1.0);
+}
+
+}  // namespace
+}  // namespace ketnoi::engine
