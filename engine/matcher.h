@@ -63,6 +63,9 @@ struct MatcherOptions {
   double default_min_score = 0.35;
   // Needs retrieved by a changed supplier's text to be re-scored.
   size_t refresh_fanout = 200;
+  // Threads that rank needs when many lists are recomputed at once (at most
+  // the machine's cores).
+  size_t refresh_threads = 8;
   // LSA dimension of the built-in embedder.
   int dim = 128;
   // Optional chain-fit hook (the graph); not called when empty.

@@ -9,10 +9,14 @@
 //            "matches_change"                  -> last change-log number the
 //                                                 lists reflect (decimal)
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "engine/matcher.h"
 #include "engine/match_list_codec.h"
@@ -179,69 +183,134 @@ namespace {
 
 // Computes and stores the list of one need, and updates the leads of the
 // candidates that enter, stay in or leave it. REQUIRES: update_mu held.
-Status MaterializeNeed(Matcher& m, Matcher::Impl* impl, const std::string& need_id,
-                       TargetKind kind) {
-  Store& store = *impl->options.store;
+// One need's list as computed, not yet written.
+struct PendingList {
+  std::string need_id;
+  TargetKind kind;
+  MatchList list;
+  std::vector<std::pair<std::string, std::string>> lead_reasons;  // vi, en per item
+  std::string facility_id, facility_name, province_id, text;     // of the need
+};
+
+// Ranks one need and words its members' lead reasons (reads only).
+StatusOr<PendingList> ComputeList(const Matcher& m, const Matcher::Impl& impl,
+                                  const std::string& need_id, TargetKind kind) {
   MatchRequest req;
   req.need_id = need_id;
   req.kind = kind;
-  req.k = static_cast<int>(impl->options.materialized_k);
+  req.k = static_cast<int>(impl.options.materialized_k);
   auto list = m.Match(req);
   if (!list.ok()) return list.status();
+  PendingList out;
+  out.need_id = need_id;
+  out.kind = kind;
+  out.list = std::move(*list);
+  std::shared_lock lock(impl.mu);
+  const Party* need = FindNeed(impl, need_id);
+  if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
+  out.facility_id = need->facility_id;
+  out.facility_name = need->side.name;
+  out.province_id = need->side.province_id;
+  out.text = need->text;
+  out.lead_reasons.resize(out.list.items.size());
+  for (size_t i = 0; i < out.list.items.size(); ++i) {
+    LeadReason(impl, *need, out.list.items[i], kind, &out.lead_reasons[i].first,
+               &out.lead_reasons[i].second);
+  }
+  return out;
+}
 
-  // Previous members and their lead sequence numbers.
+// Adds the writes of one computed list to `batch`: the list, the leads of its
+// members (a lead keeps the sequence number it first got; new ones take
+// ++*seq), and the removal of the leads of members that left.
+Status AddListWrites(const Store& store, const PendingList& p, uint64_t* seq, WriteBatch* batch) {
   std::map<std::string, uint64_t> previous;
-  auto old = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
+  auto old = store.GetRaw(Family::kMatches, ListKey(p.need_id, p.kind));
   std::vector<std::string> old_ids;
   if (old.ok() && DecodeMatchListIds(*old, &old_ids).ok()) {
     for (const std::string& id : old_ids) {
-      auto lead = store.GetRaw(Family::kLeads, LeadKey(id, need_id));
-      uint64_t seq = 0;
+      auto lead = store.GetRaw(Family::kLeads, LeadKey(id, p.need_id));
+      uint64_t lead_seq = 0;
       if (lead.ok()) {
         nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
-        if (lj.is_object()) seq = lj.value("seq", uint64_t{0});
+        if (lj.is_object()) lead_seq = lj.value("seq", uint64_t{0});
       }
-      previous[id] = seq;
+      previous[id] = lead_seq;
     }
   }
-
-  const Party* need;
-  {
-    std::shared_lock lock(impl->mu);
-    need = FindNeed(*impl, need_id);
-  }
-  if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
-
-  WriteBatch batch;
-  uint64_t seq = ReadCounter(store, kLeadSeqKey);
-  uint64_t start_seq = seq;
   std::set<std::string> present;
-  for (const auto& item : list->items) {
+  for (size_t i = 0; i < p.list.items.size(); ++i) {
+    const MatchItem& item = p.list.items[i];
     present.insert(item.id);
     auto prev = previous.find(item.id);
-    uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++seq;
-    std::string reason_vi, reason_en;
-    {
-      std::shared_lock lock(impl->mu);
-      LeadReason(*impl, *need, item, kind, &reason_vi, &reason_en);
-    }
-    nlohmann::json lead = {{"need", need_id},
-                           {"facility", need->facility_id},
-                           {"facility_name", need->side.name},
-                           {"province_id", need->side.province_id},
-                           {"text", need->text},
+    uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++*seq;
+    nlohmann::json lead = {{"need", p.need_id},
+                           {"facility", p.facility_id},
+                           {"facility_name", p.facility_name},
+                           {"province_id", p.province_id},
+                           {"text", p.text},
                            {"score", item.explanation.score},
-                           {"reason_vi", reason_vi},
-                           {"reason_en", reason_en},
+                           {"reason_vi", p.lead_reasons[i].first},
+                           {"reason_en", p.lead_reasons[i].second},
                            {"seq", lead_seq}};
-    batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id), lead.dump());
+    batch->PutRaw(Family::kLeads, LeadKey(item.id, p.need_id), lead.dump());
   }
   for (const auto& [id, unused] : previous) {
-    if (!present.count(id)) batch.DeleteRaw(Family::kLeads, LeadKey(id, need_id));
+    if (!present.count(id)) batch->DeleteRaw(Family::kLeads, LeadKey(id, p.need_id));
   }
-  batch.PutRaw(Family::kMatches, ListKey(need_id, kind), EncodeMatchList(list->version, list->items));
-  if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
-  return store.Write(batch);
+  batch->PutRaw(Family::kMatches, ListKey(p.need_id, p.kind),
+                EncodeMatchList(p.list.version, p.list.items));
+  return Status::OK();
+}
+
+// Recomputes and stores the lists of `needs`: ranked on every core in blocks,
+// each block written in one batch (lists, leads and the lead counter
+// together). Unknown needs are skipped when `skip_unknown`, else an error.
+// REQUIRES: update_mu held (the lead counter has one writer).
+Status MaterializeNeeds(const Matcher& m, Matcher::Impl* impl,
+                        const std::vector<std::pair<std::string, TargetKind>>& needs,
+                        bool skip_unknown) {
+  Store& store = *impl->options.store;
+  constexpr size_t kBlock = 256;
+  const size_t threads = std::max<size_t>(
+      1, std::min<size_t>(std::thread::hardware_concurrency(), impl->options.refresh_threads));
+  std::vector<StatusOr<PendingList>> block;
+  for (size_t from = 0; from < needs.size(); from += kBlock) {
+    const size_t n = std::min(kBlock, needs.size() - from);
+    block.assign(n, StatusOr<PendingList>(Internal("not computed")));
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < n;) {
+        block[i] = ComputeList(m, *impl, needs[from + i].first, needs[from + i].second);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+
+    WriteBatch batch;
+    uint64_t seq = ReadCounter(store, kLeadSeqKey);
+    const uint64_t start_seq = seq;
+    for (auto& r : block) {
+      if (!r.ok()) {
+        if (skip_unknown && r.status().code() == StatusCode::kNotFound) continue;
+        return r.status();
+      }
+      Status s = AddListWrites(store, *r, &seq, &batch);
+      if (!s.ok()) return s;
+    }
+    if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
+    if (batch.Count() == 0) continue;
+    Status s = store.Write(batch);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status MaterializeNeed(const Matcher& m, Matcher::Impl* impl, const std::string& need_id,
+                       TargetKind kind) {
+  return MaterializeNeeds(m, impl, {{need_id, kind}}, false);
 }
 
 TargetKind KindOfNeed(const Party& p) {
@@ -281,10 +350,11 @@ Status Matcher::RefreshAll() {
     }
   }
   std::sort(all.begin(), all.end());
-  for (const auto& [need_id, kind] : all) {
-    Status s = MaterializeNeed(*this, impl_.get(), need_id, kind);
-    if (!s.ok()) return s;
-  }
+  const auto start = std::chrono::steady_clock::now();
+  Status s = MaterializeNeeds(*this, impl_.get(), all, false);
+  if (!s.ok()) return s;
+  spdlog::info("materialised the lists of {} needs in {:.2f} s", all.size(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return MarkCaughtUp(impl_.get());
 }
 
@@ -440,10 +510,10 @@ Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
       if (it != needs.parties.end()) affected.insert(it->second->need_id);
     }
   }
-  for (const auto& need_id : affected) {
-    s = MaterializeNeed(*this, impl_.get(), need_id, kind);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-  }
+  std::vector<std::pair<std::string, TargetKind>> todo;
+  for (const auto& need_id : affected) todo.emplace_back(need_id, kind);
+  s = MaterializeNeeds(*this, impl_.get(), todo, true);
+  if (!s.ok()) return s;
   return MarkCaughtUp(impl_.get());
 }
 
@@ -461,10 +531,10 @@ Status Matcher::OnCandidateDeleted(const std::string& id, TargetKind kind) {
   std::set<std::string> affected;
   Status s = NeedsListing(store, id, &affected);
   if (!s.ok()) return s;
-  for (const auto& need_id : affected) {
-    s = MaterializeNeed(*this, impl_.get(), need_id, kind);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-  }
+  std::vector<std::pair<std::string, TargetKind>> todo;
+  for (const auto& need_id : affected) todo.emplace_back(need_id, kind);
+  s = MaterializeNeeds(*this, impl_.get(), todo, true);
+  if (!s.ok()) return s;
   return MarkCaughtUp(impl_.get());
 }
 
