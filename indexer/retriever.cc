@@ -241,12 +241,14 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
   for (size_t i = 0; i < need_dense.size(); ++i) {
     out[pos[need_dense[i]]].dense = std::isnan(dense[i]) ? 0.0f : dense[i];
   }
-  float top_sparse = 0;
-  for (const Candidate& c : out) top_sparse = std::max(top_sparse, c.sparse);
-  const float inv = top_sparse > 0 ? 1.0f / top_sparse : 0.0f;
-  for (Candidate& c : out) {
-    c.fused = options.dense_weight * c.dense + options.sparse_weight * c.sparse * inv;
+  std::vector<float> dense_scores(out.size()), sparse_scores(out.size()), fused;
+  for (size_t i = 0; i < out.size(); ++i) {
+    dense_scores[i] = out[i].dense;
+    sparse_scores[i] = out[i].sparse;
   }
+  FuseScores({options.fusion, options.dense_weight, options.sparse_weight, options.rrf_k},
+             dense_scores, sparse_scores, &fused);
+  for (size_t i = 0; i < out.size(); ++i) out[i].fused = fused[i];
   std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
     return a.fused != b.fused ? a.fused > b.fused : a.id < b.id;
   });

@@ -7,9 +7,10 @@
 // carry the dense score, the sparse score and the fused score.
 //
 // Fusion: each candidate list (dense top N, sparse top N) is scored for
-// every candidate of the union; the sparse score is divided by the best
-// sparse score of the query, and fused = dense_weight * dense +
-// sparse_weight * sparse_normalised. Optional pseudo-relevance feedback adds
+// every candidate of the union, and the two scores are fused
+// (RetrieverOptions::fusion, indexer/fusion.h); by default linearly: the
+// sparse score is divided by the best sparse score of the query, and
+// fused = dense_weight * dense + sparse_weight * sparse_normalised. Optional pseudo-relevance feedback adds
 // the centroid of the top documents' vectors to the dense query.
 //
 // Knows nothing about facilities. Thread-safety: Search and Explain may run
@@ -25,6 +26,7 @@
 #include "common/status.h"
 #include "indexer/analyzer.h"
 #include "indexer/embedder.h"
+#include "indexer/fusion.h"
 #include "indexer/id_filter.h"
 #include "indexer/sparse_index.h"
 #include "indexer/vector_index.h"
@@ -57,6 +59,9 @@ struct RetrieverOptions {
   // (docs/indexer.md): it contributes a small share and its own candidates.
   float dense_weight = 0.1f;
   float sparse_weight = 0.9f;
+  // How the two scores are combined (indexer/fusion.h); rrf_k for kRrf.
+  FusionMethod fusion = FusionMethod::kLinear;
+  float rrf_k = 60.0f;
   // Pseudo-relevance feedback (RM3-like, sparse side): the `prf_terms`
   // heaviest word, bigram and concept terms of the top `prf_docs` fused
   // results are added to the query with total weight `prf_weight` relative

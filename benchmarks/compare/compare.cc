@@ -4,15 +4,19 @@
 // labelled sets, in one run, printing one table: recall@1, recall@10,
 // MRR@10, nDCG@10 and query latency per engine per set (and subset).
 //
-// Usage: compare DATASET_DIR...   (BEIR-style or ketnoi dataset directories)
+// Usage: compare [--engines LIST] [--set NAME=VALUE]... [--misses] DATASET_DIR...
+// (BEIR-style or ketnoi dataset directories; --help lists the settings).
 // Peers index the same document text ketnoi does (fields joined by spaces);
 // their query is the first query field, every word OR-ed.
 #include <sqlite3.h>
 #include <xapian.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -153,10 +157,69 @@ class XapianBm25 : public Engine {
   Xapian::QueryParser parser_;
 };
 
+// Applies one `--set NAME=VALUE` to the retriever's options; false for an
+// unknown name or a value that is not a number.
+bool ApplySetting(const std::string& setting, ketnoi::indexer::RetrieverOptions* o) {
+  const size_t eq = setting.find('=');
+  if (eq == std::string::npos) return false;
+  const std::string name = setting.substr(0, eq);
+  const char* text = setting.c_str() + eq + 1;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0') return false;
+  const std::map<std::string, float*> floats = {
+      {"dense_weight", &o->dense_weight},
+      {"sparse_weight", &o->sparse_weight},
+      {"k1", &o->vocabulary.k1},
+      {"b", &o->vocabulary.b},
+      {"w.syllable", &o->vocabulary.weights.w[0]},
+      {"w.accented", &o->vocabulary.weights.w[1]},
+      {"w.bigram", &o->vocabulary.weights.w[2]},
+      {"w.ngram", &o->vocabulary.weights.w[3]},
+      {"w.concept", &o->vocabulary.weights.w[4]},
+      {"w.unit", &o->vocabulary.weights.w[5]},
+      {"prf_weight", &o->prf_weight},
+      {"rrf_k", &o->rrf_k},
+      {"lsa.exponent", &o->lsa.singular_exponent},
+  };
+  if (auto it = floats.find(name); it != floats.end()) {
+    *it->second = static_cast<float>(v);
+    return true;
+  }
+  const std::map<std::string, int*> ints = {
+      {"lsa.dim", &o->lsa.dim}, {"prf_docs", &o->prf_docs}, {"prf_terms", &o->prf_terms}};
+  if (auto it = ints.find(name); it != ints.end()) {
+    *it->second = static_cast<int>(v);
+    return true;
+  }
+  if (name == "fusion" && v >= 0 && v <= 2) {
+    o->fusion = static_cast<ketnoi::indexer::FusionMethod>(static_cast<int>(v));
+  } else if (name == "lsa.kinds") {  // bit i: feature kind i takes part
+    for (int k = 0; k < ketnoi::indexer::kNumFeatureKinds; ++k) {
+      o->lsa.kinds[k] = (static_cast<int>(v) >> k) & 1;
+    }
+  } else if (name == "dense_candidates") o->dense_candidates = static_cast<size_t>(v);
+  else if (name == "sparse_candidates") o->sparse_candidates = static_cast<size_t>(v);
+  else return false;
+  return true;
+}
+
+constexpr const char* kUsage =
+    "usage: compare [--engines LIST] [--set NAME=VALUE]... [--misses] DATASET_DIR...\n"
+    "  --engines LIST    comma-separated subset of ketnoi,sqlite-fts5,xapian-bm25 (default all)\n"
+    "  --set NAME=VALUE  a ketnoi retriever option: dense_weight, sparse_weight, k1, b,\n"
+    "                    w.syllable, w.accented, w.bigram, w.ngram, w.concept, w.unit,\n"
+    "                    lsa.dim, dense_candidates, sparse_candidates, prf_docs, prf_terms,\n"
+    "                    prf_weight, fusion (0 linear, 1 min-max, 2 reciprocal rank),\n"
+    "                    rrf_k, lsa.exponent, lsa.kinds (bit i: feature kind i, see\n"
+    "                    indexer/analyzer.h)\n"
+    "  --misses          after each set, print ketnoi's queries whose top 10 misses a\n"
+    "                    relevant document (query id, nDCG@10, missed ids)\n";
+
 class Ketnoi : public Engine {
  public:
-  explicit Ketnoi(const ketnoi::indexer::Analyzer* analyzer)
-      : retriever_(analyzer, ketnoi::indexer::RetrieverOptions{}) {}
+  Ketnoi(const ketnoi::indexer::Analyzer* analyzer, const ketnoi::indexer::RetrieverOptions& o)
+      : retriever_(analyzer, o) {}
   std::string name() const override { return "ketnoi"; }
   bool Build(const EvalSet& set) override {
     ketnoi::Status s = retriever_.Build(set.docs);
@@ -202,16 +265,48 @@ void Print(const std::string& set, const std::string& engine, const MetricsAccum
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: compare DATASET_DIR...\n");
+  ketnoi::indexer::RetrieverOptions options;
+  std::set<std::string> wanted = {"ketnoi", "sqlite-fts5", "xapian-bm25"};
+  bool misses = false;
+  std::vector<std::string> dirs;
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", kUsage);
+      return 0;
+    } else if (arg == "--misses") {
+      misses = true;
+    } else if ((arg == "--set" || arg == "--engines") && a + 1 < argc) {
+      const std::string value = argv[++a];
+      if (arg == "--set" && !ApplySetting(value, &options)) {
+        std::fprintf(stderr, "compare: bad setting '%s'\n%s", value.c_str(), kUsage);
+        return 2;
+      }
+      if (arg == "--engines") {
+        wanted.clear();
+        for (size_t p = 0; p <= value.size();) {
+          size_t q = value.find(',', p);
+          if (q == std::string::npos) q = value.size();
+          wanted.insert(value.substr(p, q - p));
+          p = q + 1;
+        }
+      }
+    } else if (!arg.empty() && arg[0] == '-') {
+      std::fprintf(stderr, "compare: unknown option '%s'\n%s", arg.c_str(), kUsage);
+      return 2;
+    } else {
+      dirs.push_back(arg);
+    }
+  }
+  if (dirs.empty()) {
+    std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
   auto lexicon = ketnoi::indexer::Lexicon::Load(ketnoi::engine::DefaultDataDir() + "/lexicon");
   ketnoi::indexer::Analyzer analyzer(lexicon.ok() ? lexicon->get() : nullptr);
   std::printf("| set | engine | queries | recall@1 | recall@10 | MRR@10 | nDCG@10 | p50 ms | p99 ms |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-  for (int a = 1; a < argc; ++a) {
-    std::string dir = argv[a];
+  for (const std::string& dir : dirs) {
     auto sets = ketnoi::api::LoadEvalSets(dir);
     if (!sets.ok()) {
       std::fprintf(stderr, "compare: %s\n", sets.status().ToString().c_str());
@@ -222,10 +317,11 @@ int main(int argc, char** argv) {
       if (set.queries.empty()) continue;
       std::string label = sets->size() > 1 ? base + "/" + set.name : base;
       std::vector<std::unique_ptr<Engine>> engines;
-      engines.push_back(std::make_unique<Ketnoi>(&analyzer));
-      engines.push_back(std::make_unique<SqliteFts5>());
-      engines.push_back(std::make_unique<XapianBm25>());
+      if (wanted.count("ketnoi")) engines.push_back(std::make_unique<Ketnoi>(&analyzer, options));
+      if (wanted.count("sqlite-fts5")) engines.push_back(std::make_unique<SqliteFts5>());
+      if (wanted.count("xapian-bm25")) engines.push_back(std::make_unique<XapianBm25>());
       std::map<std::string, Row> rows;
+      std::vector<std::string> missed;
       for (auto& engine : engines) {
         if (!engine->Build(set)) {
           std::fprintf(stderr, "compare: %s failed to build %s\n", engine->name().c_str(),
@@ -243,6 +339,15 @@ int main(int argc, char** argv) {
           for (size_t p : ranked_pos) ranked.push_back(set.doc_ids[p]);
           QueryMetrics m = ketnoi::indexer::ScoreRanking(ranked, set.qrels.at(q.id), kK);
           row.all.Add(m);
+          if (misses && engine->name() == "ketnoi" && m.recall_at_k < 1.0) {
+            std::string line = q.id + " nDCG " + std::to_string(m.ndcg_at_k).substr(0, 5) + ":";
+            for (const auto& [doc, grade] : set.qrels.at(q.id)) {
+              if (std::find(ranked.begin(), ranked.end(), doc) == ranked.end()) {
+                line += " " + doc + "(" + std::to_string(grade) + ")";
+              }
+            }
+            missed.push_back(line);
+          }
           for (const auto& [name, ids] : set.subsets) {
             if (ids.count(q.id)) row.subsets[name].Add(m);
           }
@@ -255,6 +360,7 @@ int main(int argc, char** argv) {
                 nullptr);
         }
       }
+      for (const std::string& line : missed) std::printf("  miss %s %s\n", label.c_str(), line.c_str());
       std::fflush(stdout);
     }
   }
