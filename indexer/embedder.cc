@@ -117,6 +117,9 @@ StatusOr<std::unique_ptr<LsaEmbedder>> LsaEmbedder::Train(
   auto model = std::make_unique<Model>();
   model->options = options;
   model->weights = weights;
+  if (options.concept_weight > 0) {
+    model->weights.w[static_cast<int>(FeatureKind::kConcept)] = options.concept_weight;
+  }
 
   // Training sample, evenly spread over the corpus.
   std::vector<const std::vector<Feature>*> sample;
@@ -150,7 +153,7 @@ StatusOr<std::unique_ptr<LsaEmbedder>> LsaEmbedder::Train(
     model->kinds.push_back(info.second);
     double idf = std::log(1.0 + (n - info.first + 0.5) / (info.first + 0.5));
     model->term_weight.push_back(static_cast<float>(idf) *
-                                 weights.Of(static_cast<FeatureKind>(info.second)));
+                                 model->weights.Of(static_cast<FeatureKind>(info.second)));
   }
   const size_t f = model->terms.size();
   const int dim = options.dim;

@@ -64,6 +64,12 @@ struct LsaOptions {
   // Each output axis is scaled by singular_value^exponent (0: plain
   // projection onto the singular directions).
   float singular_exponent = 0.0f;
+  // Weight of lexicon concepts in the projection, in place of the kind
+  // weight Train is given (the vocabulary's, set for BM25 matching, where
+  // one concept hit must balance the lexical features of the term it
+  // names; here concepts co-occur with those terms anyway, and a heavy
+  // weight lets a few generic concepts shape the axes). <= 0: the given one.
+  float concept_weight = 1.0f;
 };
 
 class LsaEmbedder : public Embedder {

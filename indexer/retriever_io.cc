@@ -69,6 +69,7 @@ void PutOptions(internal::Writer* w, const RetrieverOptions& o) {
   w->Put<uint64_t>(l.seed);
   for (bool k : l.kinds) w->Put<uint8_t>(k ? 1 : 0);
   w->Put(l.singular_exponent);
+  w->Put(l.concept_weight);
   w->Put<int32_t>(o.external_dim);
   const VectorIndexOptions& v = o.vectors;
   w->Put<uint8_t>(static_cast<uint8_t>(v.type));

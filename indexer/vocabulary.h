@@ -35,7 +35,12 @@ struct KindWeights {
       0.5f,   // kAccented: an accent the user typed counts on top of the fold
       1.5f,   // kBigram: Vietnamese words are mostly two syllables
       0.35f,  // kCharNgram: many per word; typo, code and run-together evidence
-      1.0f,   // kConcept
+      8.0f,   // kConcept: one hit stands for a whole term ("máy sấy chè", "tea
+              // dryer"), whose lexical features (2-3 syllables, their
+              // accented forms, bigrams and n-grams) weigh about 8-13 in
+              // all; so a hit across languages or spellings, where none of
+              // those features match, counts about as much as a same-
+              // language match (docs/text-analysis.md, "Retrieval quality")
       0.3f,   // kUnit
   };
   float Of(FeatureKind k) const { return w[static_cast<int>(k)]; }

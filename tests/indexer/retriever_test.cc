@@ -91,5 +91,42 @@ TEST(Retriever, ExternalVectorsOfWrongDimensionAreRejected) {
   EXPECT_EQ(r.Search(q).status().code(), StatusCode::kInvalidArgument);
 }
 
+
+// A lexicon concept carries a need across languages: the English catalogue
+// that names the machine scores above (BM25) a Vietnamese one sharing only
+// the generic words "máy sấy" with the need. With a concept weighing no
+// more than one syllable the shared words win.
+TEST(Retriever, ConceptHitOutweighsSharedGenericWords) {
+  auto lex = Lexicon::Load(std::string(KETNOI_DATA_DIR) + "/lexicon");
+  ASSERT_TRUE(lex.ok()) << lex.status().ToString();
+  Analyzer analyzer(lex->get());
+  std::vector<Document> docs = {
+      Doc(1, "Chain-belt tea dryers for green tea, 200-400 kg of fresh leaf per hour"),
+      Doc(2, "Bán máy sấy lúa, máy sấy ngô, máy sấy cà phê cho hợp tác xã"),
+      Doc(3, "Máy may công nghiệp một kim cho xưởng may mặc"),
+      Doc(4, "Steam boilers and biomass furnaces for food factories"),
+  };
+  // Sparse score of doc 1 minus that of doc 2 for the need.
+  auto margin = [&](RetrieverOptions o) {
+    o.lsa.dim = 8;
+    Retriever r(&analyzer, o);
+    EXPECT_TRUE(r.Build(docs).ok());
+    auto hits = r.Search(Q("cần máy sấy chè băng tải"));
+    EXPECT_TRUE(hits.ok());
+    float s[3] = {0, 0, 0};
+    if (hits.ok()) {
+      for (const Candidate& c : *hits) {
+        if (c.id == 1 || c.id == 2) s[c.id] = c.sparse;
+      }
+    }
+    EXPECT_GT(s[2], 0);  // the shared words do count
+    return s[1] - s[2];
+  };
+  EXPECT_GT(margin(RetrieverOptions{}), 0);
+  RetrieverOptions weak;
+  weak.vocabulary.weights.w[static_cast<int>(FeatureKind::kConcept)] = 1.0f;
+  EXPECT_LT(margin(weak), 0);
+}
+
 }  // namespace
 }  // namespace ketnoi::indexer
