@@ -10,7 +10,8 @@
 // every candidate of the union, and the two scores are fused
 // (RetrieverOptions::fusion, indexer/fusion.h); by default linearly: the
 // sparse score is divided by the best sparse score of the query, and
-// fused = dense_weight * dense + sparse_weight * sparse_normalised. Optional pseudo-relevance feedback adds
+// fused = dense_weight * dense + sparse_weight * sparse_normalised.
+// Optional pseudo-relevance feedback adds
 // the centroid of the top documents' vectors to the dense query.
 //
 // Knows nothing about facilities. Thread-safety: Search and Explain may run
