@@ -436,7 +436,7 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   if (!targets.built) return std::vector<MatchItem>{};
   PartyFilter filter(targets, filters, lead_direction ? nullptr : &query_party.side);
   indexer::Query q;
-  q.fields = {{query_party.text, kTextWeight}};
+  q.fields = {{query_party.text, kQueryTextWeight}};
   q.k = impl.options.candidates;
   // Without a restriction the filter would only re-check membership, which
   // the scoring loop does anyway: the retriever then runs unfiltered.
@@ -455,21 +455,9 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
     auto it = targets.parties.find(c.id);
     if (it == targets.parties.end()) continue;
     const Party& other = *it->second;
-    const Party& need = lead_direction ? other : query_party;
-    const Party& cand = lead_direction ? query_party : other;
-    PairEvidence ev;
-    ev.dense = c.dense;
-    ev.sparse = c.sparse;
-    ev.sparse_max = sparse_max;
-    auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
-    if (fb != feedback.end()) ev.feedback = fb->second;
-    if (impl.options.chain_fit && !need.facility_id.empty()) {
-      ChainFit fit = impl.options.chain_fit(need.facility_id, cand.side.id);
-      ev.chain_fit = fit.score;
-      ev.chain_path = fit.path;
-    }
     // Reasons are written below for the kept results only.
-    Explanation e = impl.ranker->ScoreFeatures(need.side, cand.side, ev);
+    Explanation e =
+        ScorePair(impl, query_party, other, lead_direction, c.dense, c.sparse, sparse_max, feedback);
     if (e.score < filters.min_score) continue;
     scored.push_back({&other, c.id, std::move(e)});
   }
@@ -487,22 +475,45 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   std::vector<std::vector<indexer::MatchedTerm>> evidence =
       targets.retriever->Explain(q, kept_ids);
   for (size_t i = 0; i < scored.size(); ++i) {
-    Scored& s = scored[i];
-    const Party& need = lead_direction ? *s.party : query_party;
-    const Party& cand = lead_direction ? query_party : *s.party;
-    impl.ranker->Reason(need.side, cand.side, dir, &s.e);
-    s.e.matched_terms = ReadableTerms(evidence[i]);
-    if (s.e.matched_concepts.empty() && !s.e.matched_terms.empty()) {
-      Reword(impl, need, cand, dir, &s.e);
-    }
-    MatchItem item;
-    item.id = s.party->side.id;
-    item.name = s.party->side.name;
-    item.province_id = s.party->side.province_id;
-    item.explanation = std::move(s.e);
-    items.push_back(std::move(item));
+    items.push_back(FinishItem(impl, query_party, *scored[i].party, lead_direction, dir,
+                               std::move(scored[i].e), evidence[i]));
   }
   return items;
+}
+
+Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
+                      bool lead_direction, double dense, double sparse, double sparse_max,
+                      const std::unordered_map<std::string, double>& feedback) {
+  const Party& need = lead_direction ? other : query_party;
+  const Party& cand = lead_direction ? query_party : other;
+  PairEvidence ev;
+  ev.dense = dense;
+  ev.sparse = sparse;
+  ev.sparse_max = sparse_max;
+  auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
+  if (fb != feedback.end()) ev.feedback = fb->second;
+  if (impl.options.chain_fit && !need.facility_id.empty()) {
+    ChainFit fit = impl.options.chain_fit(need.facility_id, cand.side.id);
+    ev.chain_fit = fit.score;
+    ev.chain_path = fit.path;
+  }
+  return impl.ranker->ScoreFeatures(need.side, cand.side, ev);
+}
+
+MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const Party& other,
+                     bool lead_direction, Direction dir, Explanation e,
+                     const std::vector<indexer::MatchedTerm>& evidence) {
+  const Party& need = lead_direction ? other : query_party;
+  const Party& cand = lead_direction ? query_party : other;
+  impl.ranker->Reason(need.side, cand.side, dir, &e);
+  e.matched_terms = ReadableTerms(evidence);
+  if (e.matched_concepts.empty() && !e.matched_terms.empty()) Reword(impl, need, cand, dir, &e);
+  MatchItem item;
+  item.id = other.side.id;
+  item.name = other.side.name;
+  item.province_id = other.side.province_id;
+  item.explanation = std::move(e);
+  return item;
 }
 
 // REQUIRES: impl.mu held (shared). Null when unknown.

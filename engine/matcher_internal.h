@@ -6,10 +6,12 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/matcher.h"
+#include "engine/store.h"
 #include "engine/ranker.h"
 #include "indexer/analyzer.h"
 #include "indexer/retriever.h"
@@ -98,6 +100,44 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
 indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
                                     const std::vector<float>& vector);
 indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
+
+// One (query party, other party) pair scored as Matcher::Match ranks it:
+// features and score, no reasons. `other` is the candidate, or the need when
+// `lead_direction`. `feedback` holds the verdicts of the need's pairs by the
+// other side's id. REQUIRES: impl.mu held (shared).
+Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
+                      bool lead_direction, double dense, double sparse, double sparse_max,
+                      const std::unordered_map<std::string, double>& feedback);
+// A kept pair as a list item: reasons, readable matched terms (from the
+// sparse index's evidence). REQUIRES: impl.mu held (shared).
+MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const Party& other,
+                     bool lead_direction, Direction dir, Explanation e,
+                     const std::vector<indexer::MatchedTerm>& evidence);
+// The verdicts on a need's pairs, by candidate id. REQUIRES: impl.mu held.
+std::unordered_map<std::string, double> FeedbackFor(const Matcher::Impl& impl,
+                                                    const std::string& need_id);
+// Keys of the materialised lists (engine/matcher_lists.cc, docs/matching.md).
+inline constexpr std::string_view kLeadSeqKey = "lead_seq";  // meta: last lead sequence
+std::string ListKey(std::string_view need_id, TargetKind kind);
+std::string LeadKey(std::string_view cand_id, std::string_view need_id);
+uint64_t ReadCounter(const Store& store, std::string_view key);  // 0 when absent
+const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
+void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
+                TargetKind kind, std::string* vi, std::string* en);
+
+// Merges a new or changed candidate (`cand`, retriever id `n`, already in its
+// collection) into the stored lists of `need_ids` by scoring that one pair,
+// where that gives what a full re-rank would: it enters, moves within or
+// leaves a list. Needs where it cannot (the list is missing, the candidate
+// would become the best lexical match and so change the normaliser, or it
+// leaves a full list whose next member is unknown) are appended to `*full`
+// for a full re-rank. Writes one batch. (engine/matcher_merge.cc)
+// REQUIRES: update_mu held.
+Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, int64_t n,
+                      const std::vector<std::string>& need_ids, std::vector<std::string>* full);
+
+// Weight of the query party's text in the retriever query of Rank.
+inline constexpr float kQueryTextWeight = 1.0f;
 }  // namespace matcher_detail
 
 }  // namespace ketnoi::engine

@@ -27,19 +27,9 @@
 
 namespace ketnoi::engine {
 
-namespace matcher_detail {
-struct ResolvedFilters;
-const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
-void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
-                TargetKind kind, std::string* vi, std::string* en);
-}  // namespace matcher_detail
-
 using namespace matcher_detail;
 
-namespace {
-
-constexpr std::string_view kLeadSeqKey = "lead_seq";
-constexpr std::string_view kMatchesChangeKey = "matches_change";
+namespace matcher_detail {
 
 std::string ListKey(std::string_view need_id, TargetKind kind) {
   std::string k(need_id);
@@ -64,6 +54,12 @@ uint64_t ReadCounter(const Store& store, std::string_view key) {
     return 0;
   }
 }
+
+}  // namespace matcher_detail
+
+namespace {
+
+constexpr std::string_view kMatchesChangeKey = "matches_change";
 
 // The number of the last change-log record (0 when the log is empty).
 uint64_t LastChange(const Store& store, uint64_t from) {
@@ -510,8 +506,13 @@ Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
       if (it != needs.parties.end()) affected.insert(it->second->need_id);
     }
   }
+  // Each need by scoring this one pair where that suffices, the rest re-ranked.
+  std::vector<std::string> full;
+  s = MergeCandidate(impl_.get(), kind, *party, n,
+                     std::vector<std::string>(affected.begin(), affected.end()), &full);
+  if (!s.ok()) return s;
   std::vector<std::pair<std::string, TargetKind>> todo;
-  for (const auto& need_id : affected) todo.emplace_back(need_id, kind);
+  for (const auto& need_id : full) todo.emplace_back(need_id, kind);
   s = MaterializeNeeds(*this, impl_.get(), todo, true);
   if (!s.ok()) return s;
   return MarkCaughtUp(impl_.get());

@@ -217,7 +217,8 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
                                              const std::vector<VectorHit>& dense_hits,
                                              const Query& query) const {
   std::vector<SparseHit> sparse_hits =
-      sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter);
+      sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter,
+                     options.sparse_posting_budget);
   std::unordered_map<int64_t, size_t> pos;
   std::vector<Candidate> out;
   std::vector<int64_t> need_dense;
@@ -252,6 +253,28 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
   std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
     return a.fused != b.fused ? a.fused > b.fused : a.id < b.id;
   });
+  return out;
+}
+
+StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
+                                                          const std::vector<int64_t>& ids) const {
+  const Impl& m = *impl_;
+  std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
+  std::shared_lock lock(m.mu);
+  if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
+  const SparseVector qsv = m.vocab->QueryWeights(features);
+  std::vector<float> qv(m.embedder->dim());
+  EmbedInput in;
+  in.features = &features;
+  in.vector = &query.vector;
+  Status s = m.embedder->Embed(in, qv.data());
+  if (!s.ok()) return s.WithPrefix("query");
+  std::vector<float> dense = m.vectors->Score(qv.data(), ids);
+  std::vector<Candidate> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out.push_back({ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], m.sparse->Score(qsv, ids[i]), 0});
+  }
   return out;
 }
 

@@ -56,6 +56,11 @@ struct RetrieverOptions {
   // Candidates taken from each side before fusion.
   size_t dense_candidates = 100;
   size_t sparse_candidates = 100;
+  // Work bound of one sparse search, in postings (SparseIndex::Search): a
+  // query over more than this is answered from its rarest terms, then
+  // rescored exactly. Collections whose queries stay below it are searched
+  // exhaustively. 0: no bound.
+  size_t sparse_posting_budget = 0;
   // Measured on the bench sets, the LSA projection adds little over BM25
   // (docs/indexer.md): it contributes a small share and its own candidates.
   float dense_weight = 0.1f;
@@ -122,6 +127,12 @@ class Retriever {
   bool Remove(int64_t id);
 
   StatusOr<std::vector<Candidate>> Search(const Query& query) const;
+  // Both scores of given documents for `query`, as Search computes them
+  // for its candidates (dense cosine, sparse BM25; fused left 0), in the
+  // order of `ids`; an unknown id scores 0 on both sides. For rescoring a
+  // few known documents without a search (query.k and filter unused).
+  StatusOr<std::vector<Candidate>> ScoreDocuments(const Query& query,
+                                                  const std::vector<int64_t>& ids) const;
   // The lexical evidence: query terms document `id` contains.
   std::vector<MatchedTerm> Explain(const Query& query, int64_t id) const;
   // The same for several documents, analysing the query once.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <random>
 
@@ -276,15 +278,17 @@ TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
       ids.push_back(id);
     }
   }
+  // need -> (candidate id, score) in list order.
+  using List = std::vector<std::pair<std::string, double>>;
   auto snapshot = [&]() {
-    std::map<std::string, std::vector<std::string>> lists;
+    std::map<std::string, List> lists;
     engine->store().ForEachFacility([&](const Facility& f) {
       for (const Need& n : f.needs) {
         TargetKind kind = n.kind == NeedKind::kEquipment ? TargetKind::kSupplier : TargetKind::kExpert;
         auto l = engine->matcher()->Materialized(n.id, kind);
         EXPECT_TRUE(l.ok()) << n.id;
         if (!l.ok()) continue;
-        for (const auto& item : l->items) lists[n.id].push_back(item.id);
+        for (const auto& item : l->items) lists[n.id].emplace_back(item.id, item.explanation.score);
       }
       return true;
     }).IgnoreError();
@@ -294,9 +298,59 @@ TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
   ASSERT_OK(engine->matcher()->RefreshAll());
   auto full = snapshot();
   ASSERT_EQ(incremental.size(), full.size());
-  for (const auto& [need, list] : full) {
-    EXPECT_EQ(incremental[need], list) << "need " << need;
+  // Lists merged one pair at a time keep the scores their members had when
+  // they were ranked; a full recompute ranks with the corpus statistics
+  // (BM25 idf, lengths) of now, which every added or removed document moves
+  // a little. So the lists agree up to that drift: a member's score moves by
+  // less than kDrift, two members swap only when their scores are that
+  // close, and a member is in one list only when it sits at the cut (the
+  // minimum score, or the last score of a full list) within kDrift.
+  constexpr double kDrift = 0.02;  // measured: 0.013 on data/demo (96 suppliers, 12 edits)
+  const double min_score = 0.35;
+  const size_t k = 30;
+  double max_drift = 0;
+  size_t compared = 0;
+  for (const auto& [need, want] : full) {
+    const List& got = incremental[need];
+    std::map<std::string, double> got_score, want_score;
+    for (const auto& [id, sc] : got) got_score[id] = sc;
+    for (const auto& [id, sc] : want) want_score[id] = sc;
+    auto at_cut = [&](const List& list, double score) {
+      double cut = list.size() >= k ? list.back().second : min_score;
+      return std::abs(score - cut) < kDrift || std::abs(score - min_score) < kDrift;
+    };
+    for (const auto& [id, sc] : want) {
+      auto it = got_score.find(id);
+      if (it == got_score.end()) {
+        EXPECT_TRUE(at_cut(want, sc)) << "need " << need << ": " << id << " (" << sc
+                                      << ") missing from the incremental list";
+        continue;
+      }
+      ++compared;
+      max_drift = std::max(max_drift, std::abs(it->second - sc));
+      EXPECT_LT(std::abs(it->second - sc), kDrift) << "need " << need << " " << id;
+    }
+    for (const auto& [id, sc] : got) {
+      if (!want_score.count(id)) {
+        EXPECT_TRUE(at_cut(got, sc)) << "need " << need << ": " << id << " (" << sc
+                                     << ") only in the incremental list";
+      }
+    }
+    // Order: a pair in both lists is inverted only between near-equal scores.
+    for (size_t i = 0; i < got.size(); ++i) {
+      for (size_t j = i + 1; j < got.size(); ++j) {
+        auto a = want_score.find(got[i].first), b = want_score.find(got[j].first);
+        if (a == want_score.end() || b == want_score.end()) continue;
+        if (a->second < b->second) {
+          EXPECT_LT(b->second - a->second, 2 * kDrift)
+              << "need " << need << ": " << got[i].first << " before " << got[j].first;
+        }
+      }
+    }
   }
+  EXPECT_GT(compared, 100u);
+  std::printf("incremental vs full: %zu members compared, largest score drift %.5f\n", compared,
+              max_drift);
 }
 
 }  // namespace
