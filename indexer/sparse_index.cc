@@ -1,6 +1,7 @@
 #include "indexer/sparse_index.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <unordered_map>
 
@@ -35,8 +36,40 @@ struct SparseIndex::Impl {
   std::vector<float> max_tf;
   std::vector<float> min_len;
   bool prune = false;
+  // By slot, mirrored from `slots` for the posting walk (a byte and a float
+  // read per posting instead of a whole Slot): alive flag, length per kind.
+  std::vector<uint8_t> alive;
+  std::array<std::vector<float>, kNumFeatureKinds> kind_len;
+
+  void PushSlotMirror(const Slot& s) {
+    alive.push_back(s.alive ? 1 : 0);
+    for (int k = 0; k < kNumFeatureKinds; ++k) kind_len[k].push_back(s.lengths[k]);
+  }
+  void RebuildSlotMirror() {
+    alive.clear();
+    for (auto& v : kind_len) v.clear();
+    for (const Slot& s : slots) PushSlotMirror(s);
+  }
 
   void Compact();
+  // BM25 of one document against `query` (both sorted by term id: a merge,
+  // in query order, the same sum as the exhaustive walk).
+  float FullScore(const Slot& s, const SparseVector& query) const {
+    float total = 0;
+    size_t i = 0, j = 0;
+    while (i < query.size() && j < s.terms.size()) {
+      if (query[i].id < s.terms[j].id) {
+        ++i;
+      } else if (s.terms[j].id < query[i].id) {
+        ++j;
+      } else {
+        total += TermScore(s, query[i].id, s.terms[j].weight, query[i].weight);
+        ++i;
+        ++j;
+      }
+    }
+    return total;
+  }
   float TermScore(const Slot& s, uint32_t term, float tf, float qw) const {
     FeatureKind kind = vocab->kind(term);
     return qw * vocab->Bm25Tf(tf, s.lengths[static_cast<int>(kind)], kind);
@@ -73,6 +106,7 @@ void SparseIndex::Upsert(int64_t id, const std::vector<Feature>& features) {
   std::sort(s.terms.begin(), s.terms.end(),
             [](const DocTerm& a, const DocTerm& b) { return a.id < b.id; });
   m.slot_of[id] = slot_index;
+  m.PushSlotMirror(s);
 }
 
 bool SparseIndex::Remove(int64_t id) {
@@ -82,6 +116,7 @@ bool SparseIndex::Remove(int64_t id) {
   Slot& s = m.slots[it->second];
   m.vocab->RemoveDocument(s.terms);
   s.alive = false;
+  m.alive[it->second] = 0;
   s.terms.clear();
   s.terms.shrink_to_fit();
   m.slot_of.erase(it);
@@ -110,12 +145,14 @@ void SparseIndex::Impl::Compact() {
   slots = std::move(live);
   for (uint32_t i = 0; i < slots.size(); ++i) slot_of[slots[i].id] = i;
   dead = 0;
+  RebuildSlotMirror();
 }
 
 bool SparseIndex::Contains(int64_t id) const { return impl_->slot_of.count(id) != 0; }
 size_t SparseIndex::size() const { return impl_->slot_of.size(); }
 
 void SparseIndex::SetPruning(bool on) { impl_->prune = on; }
+
 
 namespace {
 
@@ -131,7 +168,7 @@ struct SearchScratch {
 }  // namespace
 
 std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
-                                           const IdFilter* filter) const {
+                                           const IdFilter* filter, size_t max_postings) const {
   const Impl& m = *impl_;
   thread_local SearchScratch scratch;
   std::vector<float>& acc = scratch.acc;
@@ -170,6 +207,66 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
     // 1% slack covers float rounding of the bound against the sums below.
     terms.push_back({q.id, q.weight, 1.01f * q.weight * tf * (k1 + 1) / (tf + norm)});
   }
+  // Adds every live posting of `q` to the accumulator.
+  auto walk = [&](const Term& q) {
+    const int ki = static_cast<int>(m.vocab->kind(q.id));
+    const float inv_avg = 1.0f / m.vocab->AvgLength(static_cast<FeatureKind>(ki));
+    const float* len = m.kind_len[ki].data();
+    const uint8_t* alive = m.alive.data();
+    for (const Posting& p : m.postings[q.id]) {
+      if (!alive[p.slot]) continue;
+      float norm = k1 * (1 - b + b * len[p.slot] * inv_avg);
+      if (!seen[p.slot]) {
+        seen[p.slot] = 1;
+        touched.push_back(p.slot);
+      }
+      acc[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
+    }
+  };
+  size_t total_postings = 0;
+  for (const Term& t : terms) total_postings += m.postings[t.id].size();
+  if (max_postings > 0 && total_postings > max_postings && k > 0) {
+    // Over the budget: the rarest terms (the most selective, highest idf)
+    // are walked until the budget is spent, the common ones are left out of
+    // the selection; the best partial scores are then scored exactly.
+    std::vector<Term> by_rarity = terms;
+    std::stable_sort(by_rarity.begin(), by_rarity.end(), [&](const Term& x, const Term& y) {
+      return m.postings[x.id].size() < m.postings[y.id].size();
+    });
+    size_t spent = 0;
+    for (size_t i = 0; i < by_rarity.size(); ++i) {
+      const size_t n = m.postings[by_rarity[i].id].size();
+      if (i > 0 && spent + n > max_postings) break;
+      spent += n;
+      walk(by_rarity[i]);
+    }
+    std::vector<SparseHit> partial_hits;
+    partial_hits.reserve(touched.size());
+    for (uint32_t slot : touched) {
+      if (acc[slot] > 0) partial_hits.push_back({static_cast<int64_t>(slot), acc[slot]});
+      acc[slot] = 0;
+      seen[slot] = 0;
+    }
+    touched.clear();
+    auto worse = [](const SparseHit& a, const SparseHit& b) {
+      return a.score != b.score ? a.score < b.score : a.id > b.id;
+    };
+    const size_t rescore = std::max(2 * k, k + 64);
+    std::vector<SparseHit> out;
+    out.reserve(std::min(rescore, partial_hits.size()));
+    std::make_heap(partial_hits.begin(), partial_hits.end(), worse);
+    for (auto end = partial_hits.end(); end != partial_hits.begin() && out.size() < rescore;
+         --end) {
+      std::pop_heap(partial_hits.begin(), end, worse);
+      const Slot& s = m.slots[static_cast<uint32_t>((end - 1)->id)];
+      if (filter == nullptr || filter->Allows(s.id)) out.push_back({s.id, m.FullScore(s, query)});
+    }
+    std::sort(out.begin(), out.end(), [&](const SparseHit& a, const SparseHit& b) {
+      return worse(b, a);
+    });
+    if (out.size() > k) out.resize(k);
+    return out;
+  }
   const bool prune = m.prune && filter == nullptr && k > 0 && all_positive;
   if (prune) {
     std::sort(terms.begin(), terms.end(),
@@ -195,20 +292,8 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
         break;
       }
     }
-    const Term& q = terms[i];
-    const int ki = static_cast<int>(m.vocab->kind(q.id));
-    const float inv_avg = 1.0f / m.vocab->AvgLength(static_cast<FeatureKind>(ki));
-    walked += m.postings[q.id].size();
-    for (const Posting& p : m.postings[q.id]) {
-      const Slot& s = m.slots[p.slot];
-      if (!s.alive) continue;
-      float norm = k1 * (1 - b + b * s.lengths[ki] * inv_avg);
-      if (!seen[p.slot]) {
-        seen[p.slot] = 1;
-        touched.push_back(p.slot);
-      }
-      acc[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
-    }
+    walked += m.postings[terms[i].id].size();
+    walk(terms[i]);
   }
   if (full < terms.size()) {
     // Keep the documents that can still reach the k-th partial score, and
@@ -289,22 +374,7 @@ float SparseIndex::Score(const SparseVector& query, int64_t id) const {
   const Impl& m = *impl_;
   auto it = m.slot_of.find(id);
   if (it == m.slot_of.end()) return 0;
-  const Slot& s = m.slots[it->second];
-  // The same merge as Explain, summing without naming the terms.
-  float total = 0;
-  size_t i = 0, j = 0;
-  while (i < query.size() && j < s.terms.size()) {
-    if (query[i].id < s.terms[j].id) {
-      ++i;
-    } else if (s.terms[j].id < query[i].id) {
-      ++j;
-    } else {
-      total += m.TermScore(s, query[i].id, s.terms[j].weight, query[i].weight);
-      ++i;
-      ++j;
-    }
-  }
-  return total;
+  return m.FullScore(m.slots[it->second], query);
 }
 
 std::vector<MatchedTerm> SparseIndex::Explain(const SparseVector& query, int64_t id) const {

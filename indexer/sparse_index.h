@@ -50,8 +50,17 @@ class SparseIndex {
   // Top `k` documents by BM25 against `query` (weights from
   // Vocabulary::QueryWeights), best first; only documents with a positive
   // score and allowed by `filter` (null: all).
+  // `max_postings` (> 0) bounds the work: a query whose terms hold more
+  // postings than that in all is answered from its rarest terms alone, walked
+  // until the budget is spent (a term's postings whole; the rarest term
+  // always), and its best max(2k, k + 64) documents by that partial score are
+  // then scored exactly (as Score()) and the top k returned. Common terms
+  // (low idf, e.g. frequent character n-grams) then still count in every
+  // score but no longer choose the candidates. Below the budget, or with 0,
+  // every posting of every term is walked.
   std::vector<SparseHit> Search(const SparseVector& query, size_t k,
-                                const IdFilter* filter = nullptr) const;
+                                const IdFilter* filter = nullptr,
+                                size_t max_postings = 0) const;
   // On: Search prunes terms that cannot change its top k (MaxScore over
   // per-term impact bounds); the top k stays the exhaustive one but scores
   // are summed in another order (last-bit differences, near-ties may swap).
