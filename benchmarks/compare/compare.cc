@@ -181,6 +181,7 @@ bool ApplySetting(const std::string& setting, ketnoi::indexer::RetrieverOptions*
       {"prf_weight", &o->prf_weight},
       {"rrf_k", &o->rrf_k},
       {"lsa.exponent", &o->lsa.singular_exponent},
+      {"lsa.concept_weight", &o->lsa.concept_weight},
   };
   if (auto it = floats.find(name); it != floats.end()) {
     *it->second = static_cast<float>(v);
@@ -211,8 +212,8 @@ constexpr const char* kUsage =
     "                    w.syllable, w.accented, w.bigram, w.ngram, w.concept, w.unit,\n"
     "                    lsa.dim, dense_candidates, sparse_candidates, prf_docs, prf_terms,\n"
     "                    prf_weight, fusion (0 linear, 1 min-max, 2 reciprocal rank),\n"
-    "                    rrf_k, lsa.exponent, lsa.kinds (bit i: feature kind i, see\n"
-    "                    indexer/analyzer.h)\n"
+    "                    rrf_k, lsa.exponent, lsa.concept_weight, lsa.kinds (bit i:\n"
+    "                    feature kind i, see indexer/analyzer.h)\n"
     "  --misses          after each set, print ketnoi's queries whose top 10 misses a\n"
     "                    relevant document (query id, nDCG@10, missed ids)\n";
 
