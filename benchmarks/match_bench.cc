@@ -26,6 +26,8 @@
 //                          lists are far longer than in real text (a hard
 //                          case for the lexical index). 0 = no synthesis.
 //   KETNOI_BENCH_KEEP=1    keep the temporary store and print its path.
+//   KETNOI_BENCH_BUDGET=N  EngineOptions::sparse_posting_budget (default:
+//                          the engine's; 0 = exhaustive lexical search).
 //   KETNOI_BENCH_CPUS=N    after the setup (which uses every core), pin the
 //                          benchmark thread to CPUs 0..N-1, e.g. 2 to
 //                          measure a 2-core budget on a larger machine.
@@ -253,6 +255,9 @@ World& Get() {
       std::filesystem::remove_all(eo.db);
     }
     w->db = eo.db;
+    if (const char* b = std::getenv("KETNOI_BENCH_BUDGET"); b != nullptr && *b != '\0') {
+      eo.sparse_posting_budget = std::strtoull(b, nullptr, 10);
+    }
     w->rss_before_mib = RssMiB();
     auto t0 = std::chrono::steady_clock::now();
     auto engine = Engine::Open(eo);

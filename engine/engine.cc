@@ -56,6 +56,7 @@ struct Engine::Impl {
     mo.lexicon = lexicon.get();
     mo.weights = weights;
     mo.candidates = options.candidates;
+    mo.sparse_posting_budget = options.sparse_posting_budget;
     mo.materialized_k = options.materialized_k;
     mo.default_min_score = options.default_min_score;
     mo.dim = options.dim;

@@ -41,6 +41,8 @@ struct EngineOptions {
   std::string ranker_weights;
   bool build_graph = true;     // the graph feeds the chain-fit feature
   size_t candidates = 200;
+  // Work bound of one lexical candidate search (MatcherOptions).
+  size_t sparse_posting_budget = 400000;
   size_t materialized_k = 30;
   double default_min_score = 0.35;
   int dim = 128;

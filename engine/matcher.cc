@@ -208,6 +208,7 @@ indexer::RetrieverOptions RetrieverOptionsFor(const MatcherOptions& o) {
   r.lsa.dim = o.dim;
   r.dense_candidates = o.candidates;
   r.sparse_candidates = o.candidates;
+  r.sparse_posting_budget = o.sparse_posting_budget;
   return r;
 }
 

@@ -57,6 +57,13 @@ struct MatcherOptions {
   RankerWeights weights;
   // Candidates taken from the retriever before ranking.
   size_t candidates = 200;
+  // Work bound of one lexical candidate search, in postings
+  // (indexer::SparseIndex::Search): a query over more is answered from its
+  // rarest terms and rescored exactly. Measured (docs/performance.md): on
+  // var/gen-100k (26,000 suppliers, ~1M postings per need) 400,000 keeps the
+  // exhaustive top 200 and halves the time; on var/gen-1m (260,000
+  // suppliers, ~10M) it bounds a search at ~10 ms. 0: exhaustive.
+  size_t sparse_posting_budget = 400000;
   // Length of the materialised lists.
   size_t materialized_k = 30;
   // Matches scoring below this are cut (a request may ask for another).

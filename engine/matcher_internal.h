@@ -128,10 +128,11 @@ void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& i
 // Merges a new or changed candidate (`cand`, retriever id `n`, already in its
 // collection) into the stored lists of `need_ids` by scoring that one pair,
 // where that gives what a full re-rank would: it enters, moves within or
-// leaves a list. Needs where it cannot (the list is missing, the candidate
-// would become the best lexical match and so change the normaliser, or it
-// leaves a full list whose next member is unknown) are appended to `*full`
-// for a full re-rank. Writes one batch. (engine/matcher_merge.cc)
+// leaves a list. Needs where it cannot (the candidate would become or was
+// the best lexical match and so changes the normaliser, or it leaves a full
+// list whose next member is unknown) are appended to `*full` for a full
+// re-rank. Needs without a stored list are left to be computed when first
+// read (Matcher::Materialized). Writes one batch. (engine/matcher_merge.cc)
 // REQUIRES: update_mu held.
 Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, int64_t n,
                       const std::vector<std::string>& need_ids, std::vector<std::string>* full);

@@ -122,10 +122,9 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
     std::shared_lock lock(impl->mu);
     const Party* need = FindNeed(*impl, need_id);
     if (need == nullptr) continue;  // gone meanwhile
-    if (!raw.ok()) {
-      full->push_back(need_id);
-      continue;
-    }
+    // No list yet: Materialized computes it, from the current state, when
+    // it is first read.
+    if (!raw.ok()) continue;
     auto merged = MergeOne(*impl, kind, cand, n, *need, *raw);
     if (!merged.ok()) return merged.status();
     if (!merged->has_value()) {
