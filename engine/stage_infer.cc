@@ -68,6 +68,107 @@ std::vector<std::string> SplitBar(const std::string& s) {
   return out;
 }
 
+// Syllable ids of the padded phrase texts; a text's syllables not in the
+// vocabulary get kUnknown (they cannot be part of any phrase).
+class TokenVocabulary {
+ public:
+  static constexpr uint32_t kUnknown = 0xFFFFFFFFu;
+
+  // Ids of the syllables of a padded text, adding the new ones.
+  std::vector<uint32_t> Intern(std::string_view padded) {
+    std::vector<uint32_t> out;
+    ForEachSyllable(padded, [&](std::string_view syl) {
+      auto it = ids_.find(syl);
+      if (it == ids_.end())
+        it = ids_.emplace(std::string(syl), static_cast<uint32_t>(ids_.size())).first;
+      out.push_back(it->second);
+    });
+    return out;
+  }
+  // Ids of the syllables of a padded text, kUnknown for unknown ones.
+  void Lookup(std::string_view padded, std::vector<uint32_t>* out) const {
+    out->clear();
+    ForEachSyllable(padded, [&](std::string_view syl) {
+      auto it = ids_.find(syl);
+      out->push_back(it == ids_.end() ? kUnknown : it->second);
+    });
+  }
+  size_t size() const { return ids_.size(); }
+
+ private:
+  template <typename F>
+  static void ForEachSyllable(std::string_view padded, F&& f) {
+    size_t start = 0;
+    while (start < padded.size()) {
+      size_t end = padded.find(' ', start);
+      if (end == std::string_view::npos) end = padded.size();
+      if (end > start) f(padded.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
+};
+
+// Phrases as syllable-id sequences, indexed by their first syllable. A
+// phrase occurs in a text when its syllables occur there consecutively,
+// which is what a substring search of the padded phrase in the padded text
+// finds.
+class PhraseSet {
+ public:
+  // REQUIRES: !tokens.empty(). Ids are given in call order from 0.
+  void Add(std::vector<uint32_t> tokens) {
+    starts_.push_back(static_cast<uint32_t>(pool_.size()));
+    pool_.insert(pool_.end(), tokens.begin(), tokens.end());
+  }
+  // Builds the first-syllable index; call after the last Add.
+  void Finish(size_t vocab_size) {
+    const size_t n = starts_.size();
+    starts_.push_back(static_cast<uint32_t>(pool_.size()));
+    by_first_begin_.assign(vocab_size + 1, 0);
+    for (size_t i = 0; i < n; ++i) ++by_first_begin_[pool_[starts_[i]] + 1];
+    for (size_t t = 0; t < vocab_size; ++t) by_first_begin_[t + 1] += by_first_begin_[t];
+    by_first_.assign(n, 0);
+    std::vector<uint32_t> fill(by_first_begin_.begin(), by_first_begin_.end() - 1);
+    for (size_t i = 0; i < n; ++i) by_first_[fill[pool_[starts_[i]]]++] = static_cast<uint32_t>(i);
+  }
+  size_t size() const { return starts_.empty() ? 0 : starts_.size() - 1; }
+
+  // Ids of the phrases occurring in `text` (syllable ids), ascending, each once.
+  void Match(const std::vector<uint32_t>& text, std::vector<uint32_t>* out) const {
+    out->clear();
+    const size_t n = text.size();
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t t = text[i];
+      if (t == TokenVocabulary::kUnknown || t + 1 >= by_first_begin_.size()) continue;
+      for (uint32_t k = by_first_begin_[t]; k < by_first_begin_[t + 1]; ++k) {
+        const uint32_t id = by_first_[k];
+        const uint32_t b = starts_[id], e = starts_[id + 1];
+        if (i + (e - b) > n) continue;
+        bool all = true;
+        for (uint32_t j = b + 1; j < e; ++j) {
+          if (pool_[j] != text[i + (j - b)]) {
+            all = false;
+            break;
+          }
+        }
+        if (all) out->push_back(id);
+      }
+    }
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+  }
+
+ private:
+  std::vector<uint32_t> pool_;            // syllable ids of every phrase, concatenated
+  std::vector<uint32_t> starts_;          // phrase id -> offset in pool_ (plus an end sentinel)
+  std::vector<uint32_t> by_first_begin_;  // syllable id -> range in by_first_
+  std::vector<uint32_t> by_first_;        // phrase ids grouped by first syllable
+};
+
 }  // namespace
 
 struct StageInferer::Rep {
@@ -77,6 +178,53 @@ struct StageInferer::Rep {
   std::unordered_map<std::string, std::vector<std::pair<uint16_t, PhraseKind>>> concept_stages;
   // chain index -> padded sector words
   std::vector<std::vector<std::string>> chain_words;
+  // stage index -> index of its chain in the catalog
+  std::vector<int> stage_chain;
+
+  // Compiled from `phrases` and `chain_words` by Compile(): every phrase as
+  // a syllable-id sequence, numbered in (stage, phrase) order, so that the
+  // matched ids in ascending order add up each stage's score in the same
+  // order as a scan of phrases[stage] would.
+  TokenVocabulary vocab;
+  PhraseSet stage_phrases;
+  struct Scored {
+    uint16_t stage;
+    float weight[3];  // KindWeight(kind, role) * length_weight, per role
+  };
+  std::vector<Scored> scored;         // by stage_phrases id
+  PhraseSet chain_phrases;            // sector words
+  std::vector<int> chain_of_word;     // by chain_phrases id
+  std::vector<uint8_t> chain_always;  // chain has a word with no syllable (matches any text)
+
+  void Compile() {
+    vocab = TokenVocabulary();
+    stage_phrases = PhraseSet();
+    chain_phrases = PhraseSet();
+    scored.clear();
+    chain_of_word.clear();
+    for (size_t s = 0; s < phrases.size(); ++s) {
+      for (const Phrase& p : phrases[s]) {
+        stage_phrases.Add(vocab.Intern(p.padded));
+        Scored sc{static_cast<uint16_t>(s), {}};
+        for (int r = 0; r < 3; ++r) sc.weight[r] = KindWeight(p.kind, r) * p.length_weight;
+        scored.push_back(sc);
+      }
+    }
+    stage_phrases.Finish(vocab.size());
+    chain_always.assign(chain_words.size(), 0);
+    for (size_t c = 0; c < chain_words.size(); ++c) {
+      for (const std::string& w : chain_words[c]) {
+        std::vector<uint32_t> tokens = vocab.Intern(w);
+        if (tokens.empty()) {
+          chain_always[c] = 1;  // " " is found in every padded text
+          continue;
+        }
+        chain_phrases.Add(std::move(tokens));
+        chain_of_word.push_back(static_cast<int>(c));
+      }
+    }
+    chain_phrases.Finish(vocab.size());
+  }
 
   void AddPhrase(uint16_t stage, std::string_view text, PhraseKind kind) {
     std::string p = Padded(text);
@@ -115,6 +263,18 @@ StageInferer::StageInferer(const ChainCatalog* catalog, StageInferOptions option
     for (const std::string& w : c.sector_words) words.push_back(Padded(w));
     rep_->chain_words.push_back(std::move(words));
   }
+  // Chain ids are unique in a catalog.
+  const auto& chains = catalog_->chains();
+  rep_->stage_chain.assign(catalog_->stage_count(), -1);
+  for (size_t i = 0; i < catalog_->stage_count(); ++i) {
+    for (size_t c = 0; c < chains.size(); ++c) {
+      if (chains[c].id == catalog_->stage(i).chain_id) {
+        rep_->stage_chain[i] = static_cast<int>(c);
+        break;
+      }
+    }
+  }
+  rep_->Compile();
 }
 
 StageInferer::~StageInferer() = default;
@@ -131,6 +291,11 @@ Status StageInferer::LoadLexiconTerms(const std::string& lexicon_dir,
   }
   if (ec) return NotFound("lexicon: cannot read directory " + lexicon_dir + ": " + ec.message());
   std::sort(paths.begin(), paths.end());
+  // Phrases may be added below, on every return path.
+  struct Recompile {
+    Rep* rep;
+    ~Recompile() { rep->Compile(); }
+  } recompile{rep_.get()};
   std::set<std::string> known;
   for (const std::string& path : paths) {
     std::ifstream in(path);
@@ -145,7 +310,8 @@ Status StageInferer::LoadLexiconTerms(const std::string& lexicon_dir,
       size_t start = 0;
       while (true) {
         size_t tab = line.find('\t', start);
-        cols.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        cols.push_back(
+            line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
         if (tab == std::string::npos) break;
         start = tab + 1;
       }
@@ -233,8 +399,7 @@ std::vector<int> StageInferer::ChainHint(const std::string& extra_json,
   return hint;
 }
 
-std::vector<StageAssignment> StageInferer::Infer(std::string_view text,
-                                                 std::string_view weak_text,
+std::vector<StageAssignment> StageInferer::Infer(std::string_view text, std::string_view weak_text,
                                                  const std::vector<int>& chain_hint,
                                                  Role role) const {
   const int r = static_cast<int>(role);
@@ -242,13 +407,41 @@ std::vector<StageAssignment> StageInferer::Infer(std::string_view text,
   std::vector<float> score(n, 0.0f);
   std::string strong = Padded(text);
   std::string weak = Padded(weak_text);
-  for (size_t s = 0; s < n; ++s) {
-    for (const Phrase& p : rep_->phrases[s]) {
-      float w = KindWeight(p.kind, r) * p.length_weight;
-      if (strong.find(p.padded) != std::string::npos) {
-        score[s] += w;
-      } else if (weak.size() > 2 && weak.find(p.padded) != std::string::npos) {
-        score[s] += 0.5f * w;
+  // Syllable ids of the strong text (also used for the chain words below).
+  std::vector<uint32_t> strong_tokens;
+  if (options_.scan_every_phrase) {
+    for (size_t s = 0; s < n; ++s) {
+      for (const Phrase& p : rep_->phrases[s]) {
+        float w = KindWeight(p.kind, r) * p.length_weight;
+        if (strong.find(p.padded) != std::string::npos) {
+          score[s] += w;
+        } else if (weak.size() > 2 && weak.find(p.padded) != std::string::npos) {
+          score[s] += 0.5f * w;
+        }
+      }
+    }
+  } else {
+    // The phrases found in either text, added in (stage, phrase) order:
+    // the same sums as the scan above.
+    std::vector<uint32_t> tokens, in_strong, in_weak;
+    rep_->vocab.Lookup(strong, &strong_tokens);
+    rep_->stage_phrases.Match(strong_tokens, &in_strong);
+    if (weak.size() > 2) {
+      rep_->vocab.Lookup(weak, &tokens);
+      rep_->stage_phrases.Match(tokens, &in_weak);
+    }
+    size_t a = 0, b = 0;
+    while (a < in_strong.size() || b < in_weak.size()) {
+      const uint32_t sid = a < in_strong.size() ? in_strong[a] : UINT32_MAX;
+      const uint32_t wid = b < in_weak.size() ? in_weak[b] : UINT32_MAX;
+      const Rep::Scored& sc = rep_->scored[std::min(sid, wid)];
+      if (sid <= wid) {
+        score[sc.stage] += sc.weight[r];
+        ++a;
+        if (wid == sid) ++b;
+      } else {
+        score[sc.stage] += 0.5f * sc.weight[r];
+        ++b;
       }
     }
   }
@@ -263,7 +456,7 @@ std::vector<StageAssignment> StageInferer::Infer(std::string_view text,
   }
   // Chains the record names, or whose sector words its text uses.
   std::vector<int> hint = chain_hint;
-  if (hint.empty()) {
+  if (hint.empty() && options_.scan_every_phrase) {
     for (size_t c = 0; c < rep_->chain_words.size(); ++c) {
       for (const std::string& w : rep_->chain_words[c]) {
         if (strong.find(w) != std::string::npos) {
@@ -272,14 +465,20 @@ std::vector<StageAssignment> StageInferer::Infer(std::string_view text,
         }
       }
     }
+  } else if (hint.empty()) {
+    std::vector<uint32_t> words;
+    rep_->chain_phrases.Match(strong_tokens, &words);
+    std::vector<uint8_t> named = rep_->chain_always;
+    for (uint32_t w : words) named[rep_->chain_of_word[w]] = 1;
+    for (size_t c = 0; c < named.size(); ++c) {
+      if (named[c]) hint.push_back(static_cast<int>(c));
+    }
   }
   if (!hint.empty()) {
-    const auto& chains = catalog_->chains();
     for (size_t s = 0; s < n; ++s) {
       if (score[s] <= 0) continue;
-      const std::string& cid = catalog_->stage(s).chain_id;
-      bool in = std::any_of(hint.begin(), hint.end(),
-                            [&](int ci) { return chains[ci].id == cid; });
+      const int chain = rep_->stage_chain[s];
+      bool in = std::find(hint.begin(), hint.end(), chain) != hint.end();
       score[s] = in ? score[s] + 0.3f : score[s] * 0.35f;
     }
   }

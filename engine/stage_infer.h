@@ -31,9 +31,9 @@
 namespace ketnoi::engine {
 
 struct StageAssignment {
-  uint16_t stage = 0;       // ChainStage::index in the catalog
-  float confidence = 0;     // 1 when given by the record
-  bool given = false;       // from the record's own fields
+  uint16_t stage = 0;    // ChainStage::index in the catalog
+  float confidence = 0;  // 1 when given by the record
+  bool given = false;    // from the record's own fields
   bool operator==(const StageAssignment&) const = default;
 };
 
@@ -49,6 +49,10 @@ struct StageInferOptions {
   float runner_up_ratio = 0.8f;
   int max_stages_facility = 2;
   int max_stages_provider = 6;  // suppliers and experts
+  // The original matching: every phrase searched in the record's text by
+  // substring search. Same results, several times slower; kept as the
+  // reference the tests compare the phrase index against.
+  bool scan_every_phrase = false;
 };
 
 class StageInferer {
