@@ -177,10 +177,14 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
     if (!catalog.ok()) return catalog.status().WithPrefix("chains");
     impl->catalog = std::make_unique<ChainCatalog>(std::move(*catalog));
     StageInferOptions sio;
-    const indexer::Analyzer* analyzer = impl->analyzer.get();
-    sio.concept_finder = [analyzer](std::string_view text) {
+    // The analyzer's concepts (broader ones included), without computing
+    // the rest of its features: Lexicon::Match tokenises as Analyze does.
+    const indexer::Lexicon* lexicon = impl->lexicon.get();
+    sio.concept_finder = [lexicon](std::string_view text) {
       std::vector<std::string> ids;
-      for (const auto& c : analyzer->Analyze(text).concepts) ids.push_back(c.concept_id);
+      for (const auto& c : lexicon->Match(text, /*expand_broader=*/true)) {
+        ids.push_back(c.concept_id);
+      }
       return ids;
     };
     impl->inferer = std::make_unique<StageInferer>(impl->catalog.get(), sio);

@@ -3,7 +3,9 @@
 // StageInferOptions::scan_every_phrase): on every data/demo record, on
 // texts made of the lexicon's own terms, and on edge cases (phrases at the
 // ends of the text, overlapping and repeated phrases, empty and punctuation
-// texts); and a graph built with either is the same graph.
+// texts); and a graph built with either is the same graph. Engine::Open's
+// concept finder (Lexicon::Match with broader concepts) finds the same
+// concepts as a full indexer::Analyzer pass.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,6 +16,7 @@
 #include "engine/graph.h"
 #include "engine/stage_infer.h"
 #include "engine/store.h"
+#include "indexer/analyzer.h"
 #include "indexer/lexicon.h"
 #include "tests/engine/test_util.h"
 
@@ -208,6 +211,24 @@ TEST_F(StageInferIndexTest, SameAsScanOnDemoRecordsAndSameGraph) {
     }
     EXPECT_EQ(dumps[0], dumps[1]);
   }
+
+  indexer::Analyzer analyzer(lexicon_);
+  size_t with_concepts = 0;
+  auto same_concepts = [&](const std::string& id, const std::string& text) {
+    std::vector<std::string> a, m;
+    for (const auto& c : analyzer.Analyze(text).concepts) a.push_back(c.concept_id);
+    for (const auto& c : lexicon_->Match(text, /*expand_broader=*/true)) m.push_back(c.concept_id);
+    EXPECT_EQ(a, m) << id;
+    with_concepts += !m.empty();
+  };
+  for (const Facility& f : facilities) {
+    std::string weak;
+    for (const Need& n : f.needs) weak.append(n.text).append(" . ");
+    same_concepts(f.id, f.name + " . " + f.products + " . " + f.sector + " " + weak);
+  }
+  for (const Supplier& x : suppliers) same_concepts(x.id, x.name + " . " + x.text);
+  for (const Expert& x : experts) same_concepts(x.id, x.name + " . " + x.text);
+  EXPECT_GT(with_concepts, facilities.size());
 }
 
 }  // namespace
