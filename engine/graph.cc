@@ -1,14 +1,11 @@
-// ValueChainGraph: construction, bulk build, incremental updates, stats.
-// Queries live in graph_queries.cc and graph_analytics.cc.
+// ValueChainGraph: construction, incremental updates, stats. Bulk builds
+// live in graph_build.cc, queries in graph_queries.cc and graph_analytics.cc.
 #include <algorithm>
-#include <chrono>
 #include <mutex>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/graph_internal.h"
-#include "engine/store.h"
 
 namespace ketnoi::engine {
 
@@ -379,88 +376,6 @@ ValueChainGraph::ValueChainGraph(GraphOptions options) : rep_(std::make_unique<R
 ValueChainGraph::~ValueChainGraph() = default;
 
 const ChainCatalog& ValueChainGraph::catalog() const { return *rep_->catalog; }
-
-Status ValueChainGraph::Build(const Store& store) {
-  std::vector<Facility> facilities;
-  std::vector<Supplier> suppliers;
-  std::vector<Expert> experts;
-  std::vector<Link> links;
-  Status s = store.ForEachFacility([&](const Facility& f) {
-    facilities.push_back(f);
-    return true;
-  });
-  if (s.ok()) s = store.ForEachSupplier([&](const Supplier& x) {
-    suppliers.push_back(x);
-    return true;
-  });
-  if (s.ok()) s = store.ForEachExpert([&](const Expert& x) {
-    experts.push_back(x);
-    return true;
-  });
-  if (s.ok()) s = store.ForEachLink([&](const Link& x) {
-    links.push_back(x);
-    return true;
-  });
-  if (!s.ok()) return s.WithPrefix("graph build");
-  BuildFromRecords(facilities, suppliers, experts, links);
-  return Status::OK();
-}
-
-void ValueChainGraph::BuildFromRecords(const std::vector<Facility>& facilities,
-                                       const std::vector<Supplier>& suppliers,
-                                       const std::vector<Expert>& experts,
-                                       const std::vector<Link>& links) {
-  const auto start = std::chrono::steady_clock::now();
-  const size_t total = facilities.size() + suppliers.size() + experts.size();
-  std::vector<Prepared> prepared(total);
-  auto prepare_range = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      if (i < facilities.size()) {
-        prepared[i] = rep_->Prepare(facilities[i]);
-      } else if (i < facilities.size() + suppliers.size()) {
-        prepared[i] = rep_->Prepare(suppliers[i - facilities.size()]);
-      } else {
-        prepared[i] = rep_->Prepare(experts[i - facilities.size() - suppliers.size()]);
-      }
-    }
-  };
-  const size_t threads = std::max(1, std::min(rep_->options.build_threads, 16));
-  if (threads <= 1 || total < 1000) {
-    prepare_range(0, total);
-  } else {
-    std::vector<std::thread> pool;
-    for (size_t t = 0; t < threads; ++t) {
-      pool.emplace_back(prepare_range, total * t / threads, total * (t + 1) / threads);
-    }
-    for (auto& th : pool) th.join();
-  }
-
-  auto st = std::make_unique<State>();
-  rep_->InitState(st.get());
-  st->info.reserve(rep_->catalog->stage_count() + total);
-  st->by_id.reserve(total);
-  for (Prepared& p : prepared) rep_->PutEntity(st.get(), std::move(p));
-  prepared.clear();
-  prepared.shrink_to_fit();
-  // Links are unique per (from, type, to) in the store; sort by key to
-  // collapse duplicates from other sources, then insert without checks.
-  std::vector<uint32_t> order(links.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto key = [&](uint32_t i) {
-    return std::tie(links[i].from, links[i].type, links[i].to);
-  };
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
-  for (size_t k = 0; k < order.size(); ++k) {
-    if (k > 0 && key(order[k]) == key(order[k - 1])) continue;
-    rep_->PutLink(st.get(), links[order[k]], /*check_duplicate=*/false);
-  }
-  st->build_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::unique_lock lock(rep_->mu);
-  rep_->state.swap(st);
-  lock.unlock();
-  // The old graph is freed outside the lock.
-}
 
 void ValueChainGraph::OnFacilityPut(const Facility& f) {
   Prepared p = rep_->Prepare(f);

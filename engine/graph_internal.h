@@ -2,6 +2,7 @@
 // Holds the Boost.Graph types; never include it from a public header.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
@@ -106,6 +107,11 @@ struct ValueChainGraph::Rep {
   Prepared Prepare(const Facility& f) const;
   Prepared Prepare(const Supplier& s) const;
   Prepared Prepare(const Expert& e) const;
+
+  // Builds a new state from prepared entities and links (engine/graph_build.cc)
+  // and swaps it in under the exclusive lock; build_seconds counts from `start`.
+  void Assemble(std::vector<Prepared> prepared, const std::vector<Link>& links,
+                std::chrono::steady_clock::time_point start);
 
   // REQUIRES: mu held exclusively (or `st` not yet shared).
   void InitState(State* st) const;
