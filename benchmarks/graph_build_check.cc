@@ -1,22 +1,25 @@
-// Value-chain graph build from a real store, timed step by step, with the
-// stage inference configured as Engine::Open configures it (the lexicon as
+// Value-chain graph build from a real store, timed, with the stage
+// inference configured as Engine::Open configures it (the lexicon as
 // concept finder, expanding broader concepts).
 //
 //   graph_build_check DATASET_DIR WORK_DIR [--threads N] [--dump FILE]
-//                     [--stages FILE] [--infer-only] [--finder analyzer|lexicon] [--scan]
+//                     [--stages FILE] [--infer-only] [--finder analyzer|lexicon]
+//                     [--scan] [--from-records]
 //
 // Imports DATASET_DIR into WORK_DIR/db when that store does not exist yet,
-// then prints: the time to read every record from the store (RocksDB scan
-// and JSON decoding), the time of ValueChainGraph::BuildFromRecords (stage
-// inference on N threads, then assembly), the graph's counts and the peak
-// RSS. --dump writes the graph's canonical dump, --stages one line per
-// record with its stage assignments (exact floats), so that two builds can
-// be compared with cmp. --infer-only times single-threaded inference alone
-// (for profiling). --finder analyzer finds concepts through a full
+// then times ValueChainGraph::Build(store) on N threads (default 2) as
+// Engine::Open runs it, and prints the graph's counts and the peak RSS.
+// --from-records first reads every record from the store (RocksDB scan and
+// JSON decoding, timed apart) and then times BuildFromRecords (stage
+// inference on N threads, then assembly). --dump writes the graph's
+// canonical dump, --stages one line per record with its stage assignments
+// (exact floats), so that two builds can be compared with cmp; --infer-only
+// times single-threaded inference alone (for profiling); both read the
+// records first. --finder analyzer finds concepts through a full
 // indexer::Analyzer pass (features included), lexicon (the default) through
 // Lexicon::Match alone; both give the same concepts. --scan matches stage
-// phrases by the reference scan (StageInferOptions::scan_every_phrase). One-shot wall-clock
-// times: report the load average.
+// phrases by the reference scan (StageInferOptions::scan_every_phrase).
+// One-shot wall-clock times: report the load average.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -81,9 +84,10 @@ void PrintStages(std::FILE* out, const std::string& id,
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr,
-                 "usage: graph_build_check DATASET_DIR WORK_DIR [--threads N] [--dump FILE] "
-                 "[--stages FILE] [--infer-only] [--finder analyzer|lexicon] [--scan]\n");
+    std::fprintf(
+        stderr,
+        "usage: graph_build_check DATASET_DIR WORK_DIR [--threads N] [--dump FILE] "
+        "[--stages FILE] [--infer-only] [--finder analyzer|lexicon] [--scan] [--from-records]\n");
     return 2;
   }
   const std::string dataset = argv[1], work = argv[2];
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
   bool infer_only = false;
   std::string finder = "lexicon";
   bool scan = false;
+  bool from_records = false;
   for (int i = 3; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
@@ -102,6 +107,8 @@ int main(int argc, char** argv) {
       stages_path = argv[++i];
     } else if (a == "--finder" && i + 1 < argc) {
       finder = argv[++i];
+    } else if (a == "--from-records") {
+      from_records = true;
     } else if (a == "--scan") {
       scan = true;
     } else if (a == "--infer-only") {
@@ -133,7 +140,8 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Die("import", s);
     std::printf("import: %s (%.1f s)\n", report.Summary().c_str(), Since(t));
   }
-  std::printf("load average at start: %.2f\n", Load1());
+  std::printf("load average at start: %.2f; RSS before the build %.0f MiB (peak %.0f)\n", Load1(),
+              ProcMiB("VmRSS:"), ProcMiB("VmHWM:"));
 
   // As Engine::Open: the lexicon's concepts, broader ones included.
   StageInferOptions sio;
@@ -157,77 +165,84 @@ int main(int argc, char** argv) {
   sio.scan_every_phrase = scan;
   StageInferer inferer(&*catalog, sio);
 
-  auto t = Clock::now();
-  std::vector<Facility> facilities;
-  std::vector<Supplier> suppliers;
-  std::vector<Expert> experts;
-  std::vector<Link> links;
-  Status s = (*store)->ForEachFacility([&](const Facility& f) {
-    facilities.push_back(f);
-    return true;
-  });
-  if (s.ok())
-    s = (*store)->ForEachSupplier([&](const Supplier& x) {
-      suppliers.push_back(x);
-      return true;
-    });
-  if (s.ok())
-    s = (*store)->ForEachExpert([&](const Expert& x) {
-      experts.push_back(x);
-      return true;
-    });
-  if (s.ok())
-    s = (*store)->ForEachLink([&](const Link& x) {
-      links.push_back(x);
-      return true;
-    });
-  if (!s.ok()) return Die("read", s);
-  std::printf(
-      "read from store: %.2f s (%zu facilities, %zu suppliers, %zu experts, %zu links), "
-      "RSS %.0f MiB\n",
-      Since(t), facilities.size(), suppliers.size(), experts.size(), links.size(),
-      ProcMiB("VmRSS:"));
-
-  if (infer_only || !stages_path.empty()) {
-    std::FILE* out = stages_path.empty() ? nullptr : std::fopen(stages_path.c_str(), "w");
-    t = Clock::now();
-    size_t assigned = 0;
-    for (const Facility& f : facilities) {
-      auto a = inferer.ForFacility(f);
-      assigned += a.size();
-      if (out) PrintStages(out, f.id, a);
-      if (out) PrintStages(out, f.id + "/inferred", inferer.InferFacility(f));
-    }
-    for (const Supplier& x : suppliers) {
-      auto a = inferer.ForSupplier(x);
-      assigned += a.size();
-      if (out) PrintStages(out, x.id, a);
-    }
-    for (const Expert& x : experts) {
-      auto a = inferer.ForExpert(x);
-      assigned += a.size();
-      if (out) PrintStages(out, x.id, a);
-    }
-    if (out) std::fclose(out);
-    std::printf("inference, 1 thread%s: %.2f s (%zu assignments)\n",
-                out ? " (with InferFacility and output)" : "", Since(t), assigned);
-    if (infer_only) return 0;
-  }
-
   GraphOptions go;
   go.reference = ref->get();
   go.inferer = &inferer;
   go.build_threads = threads;
   ValueChainGraph graph(go);
-  t = Clock::now();
-  graph.BuildFromRecords(facilities, suppliers, experts, links);
+  auto t = Clock::now();
+  if (!from_records && !infer_only && stages_path.empty()) {
+    // As Engine::Open does.
+    Status s = graph.Build(**store);
+    if (!s.ok()) return Die("build", s);
+  } else {
+    std::vector<Facility> facilities;
+    std::vector<Supplier> suppliers;
+    std::vector<Expert> experts;
+    std::vector<Link> links;
+    Status s = (*store)->ForEachFacility([&](const Facility& f) {
+      facilities.push_back(f);
+      return true;
+    });
+    if (s.ok())
+      s = (*store)->ForEachSupplier([&](const Supplier& x) {
+        suppliers.push_back(x);
+        return true;
+      });
+    if (s.ok())
+      s = (*store)->ForEachExpert([&](const Expert& x) {
+        experts.push_back(x);
+        return true;
+      });
+    if (s.ok())
+      s = (*store)->ForEachLink([&](const Link& x) {
+        links.push_back(x);
+        return true;
+      });
+    if (!s.ok()) return Die("read", s);
+    std::printf(
+        "read from store: %.2f s (%zu facilities, %zu suppliers, %zu experts, %zu links), "
+        "RSS %.0f MiB\n",
+        Since(t), facilities.size(), suppliers.size(), experts.size(), links.size(),
+        ProcMiB("VmRSS:"));
+
+    if (infer_only || !stages_path.empty()) {
+      std::FILE* out = stages_path.empty() ? nullptr : std::fopen(stages_path.c_str(), "w");
+      t = Clock::now();
+      size_t assigned = 0;
+      for (const Facility& f : facilities) {
+        auto a = inferer.ForFacility(f);
+        assigned += a.size();
+        if (out) PrintStages(out, f.id, a);
+        if (out) PrintStages(out, f.id + "/inferred", inferer.InferFacility(f));
+      }
+      for (const Supplier& x : suppliers) {
+        auto a = inferer.ForSupplier(x);
+        assigned += a.size();
+        if (out) PrintStages(out, x.id, a);
+      }
+      for (const Expert& x : experts) {
+        auto a = inferer.ForExpert(x);
+        assigned += a.size();
+        if (out) PrintStages(out, x.id, a);
+      }
+      if (out) std::fclose(out);
+      std::printf("inference, 1 thread%s: %.2f s (%zu assignments)\n",
+                  out ? " (with InferFacility and output)" : "", Since(t), assigned);
+      if (infer_only) return 0;
+    }
+
+    t = Clock::now();
+    graph.BuildFromRecords(facilities, suppliers, experts, links);
+  }
   const double build = Since(t);
   GraphStats st = graph.Stats();
   std::printf(
-      "graph build (%d threads): %.2f s; %zu facilities, %zu suppliers, %zu experts, "
+      "graph build %s(%d threads): %.2f s; %zu facilities, %zu suppliers, %zu experts, "
       "%zu link edges, %zu stage edges, %zu pending; ~%.0f MiB estimated\n",
-      threads, build, st.facilities, st.suppliers, st.experts, st.link_edges, st.stage_edges,
-      st.pending_links, st.approx_bytes / 1048576.0);
+      from_records ? "from records in memory " : "from the store ", threads, build, st.facilities,
+      st.suppliers, st.experts, st.link_edges, st.stage_edges, st.pending_links,
+      st.approx_bytes / 1048576.0);
   std::printf("RSS %.0f MiB, peak %.0f MiB; load average at end: %.2f\n", ProcMiB("VmRSS:"),
               ProcMiB("VmHWM:"), Load1());
   if (!dump_path.empty()) {
