@@ -121,6 +121,14 @@ inline constexpr std::string_view kLeadSeqKey = "lead_seq";  // meta: last lead 
 std::string ListKey(std::string_view need_id, TargetKind kind);
 std::string LeadKey(std::string_view cand_id, std::string_view need_id);
 uint64_t ReadCounter(const Store& store, std::string_view key);  // 0 when absent
+// The sequence number of the stored lead (candidate, need); 0 when absent.
+uint64_t StoredLeadSeq(const Store& store, std::string_view cand_id, std::string_view need_id);
+// A lead as stored: {"need","facility","facility_name","province_id","text",
+// "score","reason_vi","reason_en","seq"}.
+std::string LeadRecord(const std::string& need_id, const std::string& facility_id,
+                       const std::string& facility_name, const std::string& province_id,
+                       const std::string& text, double score, const std::string& reason_vi,
+                       const std::string& reason_en, uint64_t seq);
 const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
 void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
                 TargetKind kind, std::string* vi, std::string* en);

@@ -55,6 +55,25 @@ uint64_t ReadCounter(const Store& store, std::string_view key) {
   }
 }
 
+uint64_t StoredLeadSeq(const Store& store, std::string_view cand_id, std::string_view need_id) {
+  auto lead = store.GetRaw(Family::kLeads, LeadKey(cand_id, need_id));
+  if (!lead.ok()) return 0;
+  nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
+  return lj.is_object() ? lj.value("seq", uint64_t{0}) : 0;
+}
+
+std::string LeadRecord(const std::string& need_id, const std::string& facility_id,
+                       const std::string& facility_name, const std::string& province_id,
+                       const std::string& text, double score, const std::string& reason_vi,
+                       const std::string& reason_en, uint64_t seq) {
+  nlohmann::json lead = {{"need", need_id},          {"facility", facility_id},
+                         {"facility_name", facility_name}, {"province_id", province_id},
+                         {"text", text},             {"score", score},
+                         {"reason_vi", reason_vi},   {"reason_en", reason_en},
+                         {"seq", seq}};
+  return lead.dump();
+}
+
 }  // namespace matcher_detail
 
 namespace {
@@ -225,13 +244,7 @@ Status AddListWrites(const Store& store, const PendingList& p, uint64_t* seq, Wr
   std::vector<std::string> old_ids;
   if (old.ok() && DecodeMatchListIds(*old, &old_ids).ok()) {
     for (const std::string& id : old_ids) {
-      auto lead = store.GetRaw(Family::kLeads, LeadKey(id, p.need_id));
-      uint64_t lead_seq = 0;
-      if (lead.ok()) {
-        nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
-        if (lj.is_object()) lead_seq = lj.value("seq", uint64_t{0});
-      }
-      previous[id] = lead_seq;
+      previous[id] = StoredLeadSeq(store, id, p.need_id);
     }
   }
   std::set<std::string> present;
@@ -240,16 +253,10 @@ Status AddListWrites(const Store& store, const PendingList& p, uint64_t* seq, Wr
     present.insert(item.id);
     auto prev = previous.find(item.id);
     uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++*seq;
-    nlohmann::json lead = {{"need", p.need_id},
-                           {"facility", p.facility_id},
-                           {"facility_name", p.facility_name},
-                           {"province_id", p.province_id},
-                           {"text", p.text},
-                           {"score", item.explanation.score},
-                           {"reason_vi", p.lead_reasons[i].first},
-                           {"reason_en", p.lead_reasons[i].second},
-                           {"seq", lead_seq}};
-    batch->PutRaw(Family::kLeads, LeadKey(item.id, p.need_id), lead.dump());
+    batch->PutRaw(Family::kLeads, LeadKey(item.id, p.need_id),
+                  LeadRecord(p.need_id, p.facility_id, p.facility_name, p.province_id, p.text,
+                             item.explanation.score, p.lead_reasons[i].first,
+                             p.lead_reasons[i].second, lead_seq));
   }
   for (const auto& [id, unused] : previous) {
     if (!present.count(id)) batch->DeleteRaw(Family::kLeads, LeadKey(id, p.need_id));

@@ -14,8 +14,6 @@
 #include <map>
 #include <optional>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/match_list_codec.h"
 #include "engine/matcher_internal.h"
 #include "engine/store.h"
@@ -141,25 +139,14 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
     }
     if (m.changed >= 0) {
       const MatchItem& item = m.items[static_cast<size_t>(m.changed)];
-      uint64_t lead_seq = 0;
-      auto old = store.GetRaw(Family::kLeads, LeadKey(item.id, need_id));
-      if (old.ok()) {
-        nlohmann::json lj = nlohmann::json::parse(*old, nullptr, false);
-        if (lj.is_object()) lead_seq = lj.value("seq", uint64_t{0});
-      }
+      uint64_t lead_seq = StoredLeadSeq(store, item.id, need_id);
       if (lead_seq == 0) lead_seq = ++seq;
       std::string vi, en;
       LeadReason(*impl, *need, item, kind, &vi, &en);
-      nlohmann::json lead = {{"need", need_id},
-                             {"facility", need->facility_id},
-                             {"facility_name", need->side.name},
-                             {"province_id", need->side.province_id},
-                             {"text", need->text},
-                             {"score", item.explanation.score},
-                             {"reason_vi", vi},
-                             {"reason_en", en},
-                             {"seq", lead_seq}};
-      batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id), lead.dump());
+      batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id),
+                   LeadRecord(need_id, need->facility_id, need->side.name,
+                              need->side.province_id, need->text, item.explanation.score, vi,
+                              en, lead_seq));
     }
     batch.PutRaw(Family::kMatches, ListKey(need_id, kind),
                  EncodeMatchList(store.LatestSequence(), m.items));

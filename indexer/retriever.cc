@@ -188,13 +188,10 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
-  SparseVector qsv = m.vocab->QueryWeights(features);
-  std::vector<float> qv(m.embedder->dim());
-  EmbedInput in;
-  in.features = &features;
-  in.vector = &query.vector;
-  Status s = m.embedder->Embed(in, qv.data());
-  if (!s.ok()) return s.WithPrefix("query");
+  SparseVector qsv;
+  std::vector<float> qv;
+  Status s = m.PrepareQuery(features, query, &qsv, &qv);
+  if (!s.ok()) return s;
   auto dense_hits = m.vectors->Search(qv.data(), std::max(o.dense_candidates, query.k),
                                       query.filter);
   if (!dense_hits.ok()) return dense_hits.status();
@@ -209,6 +206,17 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
   }
   if (out.size() > query.k) out.resize(query.k);
   return out;
+}
+
+Status Retriever::Impl::PrepareQuery(const std::vector<Feature>& features, const Query& query,
+                                     SparseVector* qsv, std::vector<float>* qv) const {
+  *qsv = vocab->QueryWeights(features);
+  qv->assign(embedder->dim(), 0.0f);
+  EmbedInput in;
+  in.features = &features;
+  in.vector = &query.vector;
+  Status s = embedder->Embed(in, qv->data());
+  return s.ok() ? s : s.WithPrefix("query");
 }
 
 // Union of the sparse top N for `qsv` and the dense hits, each candidate
@@ -262,13 +270,10 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
-  const SparseVector qsv = m.vocab->QueryWeights(features);
-  std::vector<float> qv(m.embedder->dim());
-  EmbedInput in;
-  in.features = &features;
-  in.vector = &query.vector;
-  Status s = m.embedder->Embed(in, qv.data());
-  if (!s.ok()) return s.WithPrefix("query");
+  SparseVector qsv;
+  std::vector<float> qv;
+  Status s = m.PrepareQuery(features, query, &qsv, &qv);
+  if (!s.ok()) return s;
   std::vector<float> dense = m.vectors->Score(qv.data(), ids);
   std::vector<Candidate> out;
   out.reserve(ids.size());

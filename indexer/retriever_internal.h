@@ -22,6 +22,10 @@ struct Retriever::Impl {
   std::unique_ptr<Embedder> embedder;  // null until Build or Load
   std::unique_ptr<VectorIndex> vectors;
 
+  // The query's BM25 weights and its embedding (`features` analysed from
+  // the query's fields). REQUIRES: mu held; embedder set.
+  Status PrepareQuery(const std::vector<Feature>& features, const Query& query, SparseVector* qsv,
+                      std::vector<float>* qv) const;
   std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
                               const std::vector<VectorHit>& dense_hits, const Query& query) const;
 

@@ -56,6 +56,13 @@ struct SparseIndex::Impl {
   // in query order, the same sum as the exhaustive walk).
   float FullScore(const Slot& s, const SparseVector& query) const {
     float total = 0;
+    ForEachShared(s, query, [&](uint32_t, float contribution) { total += contribution; });
+    return total;
+  }
+  // Calls fn(term, contribution) for each query term the document holds, in
+  // query (term id) order: both lists are sorted by term id, merged.
+  template <typename Fn>
+  void ForEachShared(const Slot& s, const SparseVector& query, Fn fn) const {
     size_t i = 0, j = 0;
     while (i < query.size() && j < s.terms.size()) {
       if (query[i].id < s.terms[j].id) {
@@ -63,12 +70,11 @@ struct SparseIndex::Impl {
       } else if (s.terms[j].id < query[i].id) {
         ++j;
       } else {
-        total += TermScore(s, query[i].id, s.terms[j].weight, query[i].weight);
+        fn(query[i].id, TermScore(s, query[i].id, s.terms[j].weight, query[i].weight));
         ++i;
         ++j;
       }
     }
-    return total;
   }
   float TermScore(const Slot& s, uint32_t term, float tf, float qw) const {
     FeatureKind kind = vocab->kind(term);
@@ -382,21 +388,9 @@ std::vector<MatchedTerm> SparseIndex::Explain(const SparseVector& query, int64_t
   std::vector<MatchedTerm> out;
   auto it = m.slot_of.find(id);
   if (it == m.slot_of.end()) return out;
-  const Slot& s = m.slots[it->second];
-  // Both lists are sorted by term id: merge.
-  size_t i = 0, j = 0;
-  while (i < query.size() && j < s.terms.size()) {
-    if (query[i].id < s.terms[j].id) {
-      ++i;
-    } else if (s.terms[j].id < query[i].id) {
-      ++j;
-    } else {
-      out.push_back({m.vocab->term(query[i].id),
-                     m.TermScore(s, query[i].id, s.terms[j].weight, query[i].weight)});
-      ++i;
-      ++j;
-    }
-  }
+  m.ForEachShared(m.slots[it->second], query, [&](uint32_t term, float contribution) {
+    out.push_back({m.vocab->term(term), contribution});
+  });
   std::sort(out.begin(), out.end(), [](const MatchedTerm& a, const MatchedTerm& b) {
     return a.contribution > b.contribution;
   });
