@@ -107,6 +107,8 @@ int RunImport(const ImportArgs& args) {
   auto start = std::chrono::steady_clock::now();
   engine::EngineOptions engine_options;
   engine_options.db = args.db;
+  engine_options.stale_lists =
+      args.lists == "later" ? engine::StaleLists::kOnRead : engine::StaleLists::kNow;
   auto eng = engine::Engine::Open(engine_options);
   Status saved = eng.ok() ? (*eng)->SaveIndexes() : eng.status();
   if (!saved.ok()) {
@@ -118,6 +120,12 @@ int RunImport(const ImportArgs& args) {
   std::fprintf(stderr, "indexes %s and saved in %s; %.2f s\n",
                index.loaded ? "caught up" : "built", (*eng)->IndexDir().c_str(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (size_t pending = (*eng)->matcher()->Stats().lists_pending; pending != 0) {
+    std::fprintf(stderr,
+                 "match lists of %zu needs not yet computed: `ketnoi serve` computes them in "
+                 "the background (each is computed when first read until then)\n",
+                 pending);
+  }
   return 0;
 }
 

@@ -15,10 +15,14 @@ int Fail(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? 2 : 1;
 }
 
-StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const std::string& db) {
+// `match` ranks live and needs no stored list: stale ones are left to the
+// next reader. `leads` reads every list, so it recomputes stale ones first.
+StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const std::string& db,
+                                                     engine::StaleLists stale) {
   engine::EngineOptions o;
   o.db = db;
   o.create_if_missing = false;
+  o.stale_lists = stale;
   return engine::Engine::Open(o);
 }
 
@@ -37,7 +41,7 @@ std::string Clip(const std::string& s, size_t max) {
 }  // namespace
 
 int RunMatch(const MatchArgs& args) {
-  auto engine = OpenEngine(args.db);
+  auto engine = OpenEngine(args.db, engine::StaleLists::kOnRead);
   if (!engine.ok()) return Fail(engine.status());
   engine::MatchRequest req;
   req.need_id = args.need;
@@ -67,7 +71,7 @@ int RunMatch(const MatchArgs& args) {
 }
 
 int RunLeads(const LeadsArgs& args) {
-  auto engine = OpenEngine(args.db);
+  auto engine = OpenEngine(args.db, engine::StaleLists::kNow);
   if (!engine.ok()) return Fail(engine.status());
   auto leads = (*engine)->matcher()->Leads(args.supplier, args.since, static_cast<size_t>(args.k));
   if (!leads.ok()) return Fail(leads.status());

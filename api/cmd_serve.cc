@@ -168,6 +168,10 @@ int RunServe(const ServeArgs& args) {
   // lists (when stale) and the value-chain graph.
   engine::EngineOptions engine_options;
   engine_options.db = db;
+  // Lists left stale by an import are recomputed while the server already
+  // answers (a stale list that is read is recomputed first; leads say
+  // whether they are complete).
+  engine_options.stale_lists = engine::StaleLists::kBackground;
   auto eng = engine::Engine::Open(engine_options);
   if (!eng.ok()) return Fail("cannot open the store " + db + ": " + eng.status().ToString(), 1);
   std::string hint;

@@ -20,6 +20,7 @@ struct ImportArgs {
   std::string dataset_dir;
   bool skip_bad = false;
   bool no_index = false;  // skip building and saving the indexes after the import
+  std::string lists = "now";  // "now": materialise every list; "later": the next serve does
 };
 int RunImport(const ImportArgs& args);
 

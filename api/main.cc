@@ -1,11 +1,15 @@
 // The `ketnoi` binary: flag parsing only; each subcommand lives in its own
 // translation unit behind api/commands.h.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "api/commands.h"
 
 int main(int argc, char** argv) {
   using namespace ketnoi::api;
+  // Logs go to stderr: stdout carries the commands' output (tables, JSON).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ketnoi"));
   CLI::App app{"ketnoi: matches rural industrial facilities with equipment suppliers and experts"};
   app.require_subcommand(1);
 
@@ -17,6 +21,11 @@ int main(int argc, char** argv) {
                        "Store the good lines and report the bad ones (default: all or nothing)");
   import_cmd->add_flag("--no-index", import_args.no_index,
                        "Do not build and save the indexes now (the next start builds them)");
+  import_cmd->add_option("--lists", import_args.lists,
+                         "now: materialise every need's list before returning (default); "
+                         "later: leave them to `ketnoi serve`, which recomputes them in the "
+                         "background while serving")
+      ->check(CLI::IsMember({"now", "later"}));
 
   ExportArgs export_args;
   auto* export_cmd = app.add_subcommand("export", "Export the store as a dataset directory");

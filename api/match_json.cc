@@ -59,6 +59,8 @@ std::string LeadListJson(const std::string& candidate_id, const engine::LeadList
   out["candidate"] = candidate_id;
   out["leads"] = std::move(leads);
   out["cursor"] = list.cursor;
+  out["complete"] = list.complete;
+  if (!list.complete) out["needs_pending"] = list.needs_pending;
   return out.dump(indent);
 }
 

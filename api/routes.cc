@@ -10,6 +10,7 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/web_routes.h"
+#include "engine/engine.h"
 #include "engine/store.h"
 
 namespace ketnoi::api {
@@ -210,6 +211,18 @@ Reply HandleMetrics(const ApiContext& ctx, const ApiRequest&) {
   if (ctx.store != nullptr) {
     gauges.push_back({"ketnoi_store_size_bytes", "Approximate bytes of the store on disk.",
                       static_cast<double>(ctx.store->ApproximateSizeBytes())});
+  }
+  if (ctx.engine != nullptr) {
+    engine::MatcherStats m = ctx.engine->matcher()->Stats();
+    gauges.push_back({"ketnoi_indexed_suppliers", "Suppliers in the matcher's index.",
+                      static_cast<double>(m.suppliers)});
+    gauges.push_back({"ketnoi_indexed_experts", "Experts in the matcher's index.",
+                      static_cast<double>(m.experts)});
+    gauges.push_back({"ketnoi_indexed_needs", "Facilities' needs in the matcher's index.",
+                      static_cast<double>(m.needs)});
+    gauges.push_back({"ketnoi_lists_pending",
+                      "Materialised lists older than the store, not yet recomputed.",
+                      static_cast<double>(m.lists_pending)});
   }
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -60,6 +60,7 @@ struct Engine::Impl {
     mo.materialized_k = options.materialized_k;
     mo.default_min_score = options.default_min_score;
     mo.dim = options.dim;
+    mo.stale_lists = options.stale_lists;
     if (graph) {
       ValueChainGraph* g = graph.get();
       mo.chain_fit = [g](const std::string& facility, const std::string& cand) {

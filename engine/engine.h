@@ -53,6 +53,10 @@ struct EngineOptions {
   // update succeeded.
   bool load_indexes = true;
   bool save_indexes_on_close = true;
+  // Lists older than the store at Open (MatcherOptions::stale_lists):
+  // recomputed before Open returns by default; `ketnoi serve` recomputes them
+  // in the background, `ketnoi match` when read.
+  StaleLists stale_lists = StaleLists::kNow;
 };
 
 class Engine {

@@ -199,7 +199,9 @@ using namespace matcher_detail;
 // ---------------------------------------------------------------- open
 
 Matcher::Matcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Matcher::~Matcher() = default;
+void StopListFill(Matcher::Impl* impl);  // matcher_lists.cc
+
+Matcher::~Matcher() { StopListFill(impl_.get()); }
 
 namespace {
 
@@ -218,6 +220,7 @@ Status BuildCollections(Matcher::Impl* impl);  // matcher_lists.cc
 Status LoadOrBuildCollections(Matcher::Impl* impl,
                               const indexer::RetrieverOptions& options);  // matcher_persist.cc
 bool ListsAreStale(Matcher::Impl* impl);        // matcher_lists.cc
+void StartListFill(Matcher* m, Matcher::Impl* impl, bool background);  // matcher_lists.cc
 
 StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
   if (options.store == nullptr) return InvalidArgument("MatcherOptions.store is required");
@@ -239,8 +242,17 @@ StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::unique_ptr<Matcher> m(new Matcher(std::move(impl)));
   if (ListsAreStale(m->impl_.get())) {
-    s = m->RefreshAll();
-    if (!s.ok()) return s;
+    switch (m->impl_->options.stale_lists) {
+      case StaleLists::kNow:
+        s = m->RefreshAll();
+        if (!s.ok()) return s;
+        break;
+      case StaleLists::kBackground:
+      case StaleLists::kOnRead:
+        StartListFill(m.get(), m->impl_.get(),
+                      m->impl_->options.stale_lists == StaleLists::kBackground);
+        break;
+    }
   }
   return m;
 }
@@ -669,6 +681,7 @@ MatcherStats Matcher::Stats() const {
   s.need_index = impl_->needs[0].retriever->Stats().vector_index;
   s.build_seconds = impl_->build_seconds;
   s.index = impl_->index_report;
+  s.lists_pending = impl_->fill.pending_count.load();
   return s;
 }
 

@@ -51,6 +51,15 @@ struct ChainFit {
 using ChainFitFn = std::function<ChainFit(const std::string& facility_id,
                                           const std::string& candidate_id)>;
 
+// What Open does when the stored lists are older than the store (records
+// written while no matcher ran, e.g. by `ketnoi import`, or a fill that a
+// crash cut short).
+enum class StaleLists {
+  kNow,         // recompute every list before Open returns (RefreshAll)
+  kBackground,  // Open returns at once; a thread recomputes them in blocks
+  kOnRead,      // each list is recomputed when first read; nothing else
+};
+
 struct MatcherOptions {
   Store* store = nullptr;                       // REQUIRED, not owned
   const indexer::Lexicon* lexicon = nullptr;    // may be null, not owned
@@ -73,6 +82,11 @@ struct MatcherOptions {
   // Threads that rank needs when many lists are recomputed at once (at most
   // the machine's cores).
   size_t refresh_threads = 8;
+  // Stale lists at Open (see StaleLists). Until every stale list has been
+  // recomputed, Materialized recomputes a stale one before returning it (so a
+  // read never returns a list older than the store) and Leads reports
+  // itself incomplete (LeadList::complete).
+  StaleLists stale_lists = StaleLists::kNow;
   // LSA dimension of the built-in embedder.
   int dim = 128;
   // Optional chain-fit hook (the graph); not called when empty.
@@ -141,6 +155,10 @@ struct Lead {
 struct LeadList {
   std::vector<Lead> items;  // newest first
   std::string cursor;       // pass as `since` next time to get only newer leads
+  // False while stale lists are still being recomputed (StaleLists): leads
+  // from needs not yet recomputed are missing or old.
+  bool complete = true;
+  size_t needs_pending = 0;  // needs whose lists are not yet recomputed
 };
 
 // How Open got its indexes when MatcherOptions::index_dir was set.
@@ -160,6 +178,7 @@ struct MatcherStats {
   std::string supplier_index, expert_index, need_index;
   double build_seconds = 0;
   IndexLoadReport index;
+  size_t lists_pending = 0;  // stale lists not yet recomputed (StaleLists)
 };
 
 class Matcher {
@@ -191,6 +210,9 @@ class Matcher {
   Status OnFeedbackChanged(const std::string& need_id);
   // Recomputes every materialised list and lead list from scratch.
   Status RefreshAll();
+  // Blocks until the stale lists left by Open have been recomputed (at once
+  // when there are none); returns the first error of the background fill.
+  Status WaitForLists();
 
   // The feature values of a (need, candidate) pair, for learning weights.
   StatusOr<Explanation> Explain(const std::string& need_id, const std::string& candidate_id) const;

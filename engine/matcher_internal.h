@@ -2,11 +2,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_set>
 #include <unordered_map>
 #include <vector>
 
@@ -82,6 +85,20 @@ struct Matcher::Impl {
   std::mutex update_mu;
   double build_seconds = 0;
   IndexLoadReport index_report;  // set by Open (matcher_persist.cc)
+
+  // Lists found stale at Open and not yet recomputed (MatcherOptions::
+  // stale_lists). A need leaves `pending` when any path recomputes its list
+  // (MaterializeNeeds); the background thread walks `order` in blocks.
+  struct ListFill {
+    std::mutex mu;  // guards pending, error; taken after update_mu
+    std::unordered_set<std::string> pending;
+    std::atomic<size_t> pending_count{0};
+    Status error;
+    std::condition_variable done_cv;
+    std::vector<std::pair<std::string, TargetKind>> order;
+    std::atomic<bool> stop{false};
+    std::thread thread;
+  } fill;
 
   Collection& Targets(TargetKind k) { return k == TargetKind::kSupplier ? suppliers : experts; }
   const Collection& Targets(TargetKind k) const {

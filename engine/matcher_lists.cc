@@ -304,9 +304,16 @@ Status MaterializeNeeds(const Matcher& m, Matcher::Impl* impl,
       if (!s.ok()) return s;
     }
     if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
-    if (batch.Count() == 0) continue;
-    Status s = store.Write(batch);
-    if (!s.ok()) return s;
+    if (batch.Count() != 0) {
+      Status s = store.Write(batch);
+      if (!s.ok()) return s;
+    }
+    if (impl->fill.pending_count.load() != 0) {
+      std::lock_guard lock(impl->fill.mu);
+      for (size_t i = 0; i < n; ++i) impl->fill.pending.erase(needs[from + i].first);
+      impl->fill.pending_count = impl->fill.pending.size();
+      if (impl->fill.pending.empty()) impl->fill.done_cv.notify_all();
+    }
   }
   return Status::OK();
 }
@@ -361,6 +368,95 @@ Status Matcher::RefreshAll() {
   return MarkCaughtUp(impl_.get());
 }
 
+// ---------------------------------------------------------------- stale lists
+
+namespace {
+
+bool IsPending(Matcher::Impl* impl, const std::string& need_id) {
+  if (impl->fill.pending_count.load() == 0) return false;
+  std::lock_guard lock(impl->fill.mu);
+  return impl->fill.pending.count(need_id) != 0;
+}
+
+// The background fill: the stale lists in blocks, update_mu taken per block
+// so that writes and reads computing a list interleave with it.
+void FillLists(Matcher* m, Matcher::Impl* impl) {
+  constexpr size_t kBlock = 256;
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::pair<std::string, TargetKind>>& order = impl->fill.order;
+  size_t computed = 0;
+  for (size_t from = 0; from < order.size() && !impl->fill.stop.load(); from += kBlock) {
+    std::lock_guard update(impl->update_mu);
+    std::vector<std::pair<std::string, TargetKind>> block;
+    {
+      std::lock_guard lock(impl->fill.mu);
+      for (size_t i = from; i < std::min(order.size(), from + kBlock); ++i) {
+        if (impl->fill.pending.count(order[i].first)) block.push_back(order[i]);
+      }
+    }
+    Status s = MaterializeNeeds(*m, impl, block, true);
+    if (!s.ok()) {
+      spdlog::error("background list fill stopped: {}", s.ToString());
+      std::lock_guard lock(impl->fill.mu);
+      impl->fill.error = s;
+      impl->fill.done_cv.notify_all();
+      return;
+    }
+    {
+      // Needs deleted meanwhile were skipped: they are no longer pending.
+      std::lock_guard lock(impl->fill.mu);
+      for (const auto& [id, kind] : block) impl->fill.pending.erase(id);
+      impl->fill.pending_count = impl->fill.pending.size();
+      if (impl->fill.pending.empty()) impl->fill.done_cv.notify_all();
+    }
+    computed += block.size();
+  }
+  if (impl->fill.stop.load()) return;
+  std::lock_guard update(impl->update_mu);
+  if (impl->fill.pending_count.load() != 0) return;  // cannot happen: every block was walked
+  Status s = MarkCaughtUp(impl);
+  if (!s.ok()) spdlog::error("background list fill: {}", s.ToString());
+  spdlog::info("background fill recomputed the lists of {} needs in {:.2f} s", computed,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+}  // namespace
+
+void StartListFill(Matcher* m, Matcher::Impl* impl, bool background) {
+  auto& fill = impl->fill;
+  {
+    std::shared_lock lock(impl->mu);
+    for (const Collection& c : impl->needs) {
+      for (const auto& [n, p] : c.parties) fill.order.emplace_back(p->need_id, KindOfNeed(*p));
+    }
+  }
+  std::sort(fill.order.begin(), fill.order.end());
+  {
+    std::lock_guard lock(fill.mu);
+    for (const auto& [id, kind] : fill.order) fill.pending.insert(id);
+    fill.pending_count = fill.pending.size();
+  }
+  spdlog::info("the lists of {} needs are older than the store: recomputed {}",
+               fill.order.size(), background ? "in the background" : "when read");
+  if (background && !fill.order.empty()) fill.thread = std::thread(FillLists, m, impl);
+}
+
+void StopListFill(Matcher::Impl* impl) {
+  impl->fill.stop = true;
+  if (impl->fill.thread.joinable()) impl->fill.thread.join();
+}
+
+Status Matcher::WaitForLists() {
+  auto& fill = impl_->fill;
+  std::unique_lock lock(fill.mu);
+  if (!fill.thread.joinable()) {
+    return fill.pending.empty() ? Status::OK()
+                                : FailedPrecondition("stale lists are recomputed only when read");
+  }
+  fill.done_cv.wait(lock, [&] { return fill.pending.empty() || !fill.error.ok(); });
+  return fill.error;
+}
+
 // The lists reflect the store when the change log has nothing newer than
 // what they were computed from; otherwise (records written while no matcher
 // was running, e.g. by `ketnoi import`) everything is recomputed.
@@ -381,6 +477,9 @@ bool ListsAreStale(Matcher::Impl* impl) {
 StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind kind) {
   Store& store = *impl_->options.store;
   auto raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
+  if (raw.ok() && IsPending(impl_.get(), need_id)) {
+    raw = NotFound("stale");  // older than the store: recomputed below
+  }
   if (!raw.ok()) {
     if (raw.status().code() != StatusCode::kNotFound) return raw.status();
     {
@@ -449,6 +548,8 @@ StatusOr<LeadList> Matcher::Leads(const std::string& candidate_id, const std::st
   LeadList out;
   out.items = std::move(all);
   out.cursor = std::to_string(max_seq);
+  out.needs_pending = impl_->fill.pending_count.load();
+  out.complete = out.needs_pending == 0;
   return out;
 }
 

@@ -167,6 +167,7 @@ TEST_F(MatchRoutesTest, SupplierSeesOnlyItsOwnLeads) {
   ASSERT_EQ(own->status, 200) << own->body;
   json j = Body(own);
   EXPECT_EQ(j["candidate"], "S001");
+  EXPECT_EQ(j["complete"], true);
   ASSERT_FALSE(j["leads"].empty());
   auto since = c->Get(("/v1/suppliers/S001/leads?since=" + j["cursor"].get<std::string>()).c_str());
   ASSERT_TRUE(since);

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/feedback.h"
+#include "engine/dataset.h"
 #include "engine/store.h"
 #include "test_util.h"
 
@@ -351,6 +352,143 @@ TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
   EXPECT_GT(compared, 100u);
   std::printf("incremental vs full: %zu members compared, largest score drift %.5f\n", compared,
               max_drift);
+}
+
+
+// Records written straight into a store, as `ketnoi import` writes them: no
+// matcher ran, so every list is stale at the next Open.
+std::string StoreWithoutLists(const std::string& tag) {
+  std::string db = TempPath(tag);
+  StoreOptions so;
+  so.path = db;
+  so.reference = &testing_util::Ref();
+  auto store = Store::Open(so);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return db;
+  ImportReport report;
+  EXPECT_OK(ImportDataset(store->get(), std::string(KETNOI_DATA_DIR) + "/demo", {}, &report));
+  return db;
+}
+
+std::unique_ptr<Engine> OpenWithStaleLists(const std::string& db, StaleLists mode) {
+  EngineOptions o;
+  o.db = db;
+  o.build_graph = false;
+  o.stale_lists = mode;
+  auto e = Engine::Open(o);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return e.ok() ? std::move(*e) : nullptr;
+}
+
+// need id -> (candidate id, score) of every need's materialised list.
+std::map<std::string, std::vector<std::pair<std::string, double>>> AllLists(Engine* engine) {
+  std::map<std::string, std::vector<std::pair<std::string, double>>> lists;
+  engine->store().ForEachFacility([&](const Facility& f) {
+    for (const Need& n : f.needs) {
+      TargetKind kind = n.kind == NeedKind::kEquipment ? TargetKind::kSupplier : TargetKind::kExpert;
+      auto l = engine->matcher()->Materialized(n.id, kind);
+      EXPECT_TRUE(l.ok()) << n.id << ": " << l.status().ToString();
+      if (!l.ok()) continue;
+      auto& out = lists[n.id];
+      for (const auto& item : l->items) out.emplace_back(item.id, item.explanation.score);
+    }
+    return true;
+  }).IgnoreError();
+  return lists;
+}
+
+size_t CountNeeds(Engine* engine) {
+  size_t n = 0;
+  engine->store().ForEachFacility([&](const Facility& f) {
+    n += f.needs.size();
+    return true;
+  }).IgnoreError();
+  return n;
+}
+
+TEST(StaleLists, BackgroundFillEqualsRecomputingAtOpen) {
+  std::map<std::string, std::vector<std::pair<std::string, double>>> now_lists;
+  {
+    auto now = OpenWithStaleLists(StoreWithoutLists("now"), StaleLists::kNow);
+    ASSERT_NE(now, nullptr);
+    EXPECT_EQ(now->matcher()->Stats().lists_pending, 0u);
+    now_lists = AllLists(now.get());
+  }
+  ASSERT_FALSE(now_lists.empty());
+  const std::string db = StoreWithoutLists("background");
+  {
+    auto bg = OpenWithStaleLists(db, StaleLists::kBackground);
+    ASSERT_NE(bg, nullptr);
+    ASSERT_OK(bg->matcher()->WaitForLists());
+    EXPECT_EQ(bg->matcher()->Stats().lists_pending, 0u);
+    auto leads = bg->matcher()->Leads("S001", "", 1000);
+    ASSERT_TRUE(leads.ok()) << leads.status().ToString();
+    EXPECT_TRUE(leads->complete);
+    EXPECT_EQ(AllLists(bg.get()), now_lists);
+  }
+  // The finished fill marked the lists current: the next Open has nothing
+  // to recompute.
+  auto again = OpenWithStaleLists(db, StaleLists::kOnRead);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->matcher()->Stats().lists_pending, 0u);
+  EXPECT_EQ(AllLists(again.get()), now_lists);
+}
+
+TEST(StaleLists, OnReadRecomputesEachListWhenFirstRead) {
+  std::map<std::string, std::vector<std::pair<std::string, double>>> now_lists;
+  {
+    auto now = OpenWithStaleLists(StoreWithoutLists("now"), StaleLists::kNow);
+    ASSERT_NE(now, nullptr);
+    now_lists = AllLists(now.get());
+  }
+  auto lazy = OpenWithStaleLists(StoreWithoutLists("lazy"), StaleLists::kOnRead);
+  ASSERT_NE(lazy, nullptr);
+  const size_t needs = CountNeeds(lazy.get());
+  ASSERT_GT(needs, 1u);
+  EXPECT_EQ(lazy->matcher()->Stats().lists_pending, needs);
+  // Leads say they are incomplete while lists are pending.
+  auto leads = lazy->matcher()->Leads("S001", "", 1000);
+  ASSERT_TRUE(leads.ok()) << leads.status().ToString();
+  EXPECT_FALSE(leads->complete);
+  EXPECT_EQ(leads->needs_pending, needs);
+  EXPECT_EQ(lazy->matcher()->WaitForLists().code(), StatusCode::kFailedPrecondition);
+  // One read recomputes that list alone.
+  const auto& [first_need, first_list] = *now_lists.begin();
+  auto list = lazy->matcher()->Materialized(first_need, TargetKind::kSupplier);
+  if (!list.ok()) list = lazy->matcher()->Materialized(first_need, TargetKind::kExpert);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  std::vector<std::pair<std::string, double>> got;
+  for (const auto& item : list->items) got.emplace_back(item.id, item.explanation.score);
+  EXPECT_EQ(got, first_list);
+  EXPECT_EQ(lazy->matcher()->Stats().lists_pending, needs - 1);
+  // Reading every list completes them, and the leads with them.
+  EXPECT_EQ(AllLists(lazy.get()), now_lists);
+  EXPECT_EQ(lazy->matcher()->Stats().lists_pending, 0u);
+  leads = lazy->matcher()->Leads("S001", "", 1000);
+  ASSERT_TRUE(leads.ok());
+  EXPECT_TRUE(leads->complete);
+  EXPECT_OK(lazy->matcher()->WaitForLists());
+}
+
+TEST(StaleLists, WritesDuringTheFillAreKept) {
+  const std::string db = StoreWithoutLists("writes");
+  auto bg = OpenWithStaleLists(db, StaleLists::kBackground);
+  ASSERT_NE(bg, nullptr);
+  ASSERT_OK(bg->PutFacility(MakeFacility("FW1", "Thái Nguyên", "NW1",
+                                         "Cần máy sấy chè băng tải 500 kg/ngày")));
+  ASSERT_OK(bg->matcher()->WaitForLists());
+  auto list = bg->matcher()->Materialized("NW1", TargetKind::kSupplier);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_FALSE(list->items.empty());
+  // The new need's list is one a full recompute gives.
+  std::vector<std::string> got;
+  for (const auto& item : list->items) got.push_back(item.id);
+  ASSERT_OK(bg->matcher()->RefreshAll());
+  auto full = bg->matcher()->Materialized("NW1", TargetKind::kSupplier);
+  ASSERT_TRUE(full.ok());
+  std::vector<std::string> want;
+  for (const auto& item : full->items) want.push_back(item.id);
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace
