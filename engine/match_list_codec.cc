@@ -248,4 +248,48 @@ Status DecodeMatchListIds(std::string_view raw, std::vector<std::string>* ids) {
   return Decode(raw, nullptr, nullptr, ids);
 }
 
+Status DecodeMatchListSummary(std::string_view raw, RankFeature feature, MatchListSummary* out) {
+  *out = MatchListSummary();
+  const auto f = static_cast<uint64_t>(feature);
+  if (raw.empty() || raw[0] != kMatchListFormat) {  // the earlier JSON form: decode it all
+    std::vector<MatchItem> items;
+    Status s = DecodeJson(raw, &out->version, &items, nullptr);
+    if (!s.ok()) return s;
+    for (const MatchItem& m : items) {
+      out->ids.push_back(m.id);
+      out->scores.push_back(m.explanation.score);
+      out->values.push_back(m.explanation.values[f]);
+    }
+    return Status::OK();
+  }
+  Reader r(raw.substr(1));
+  uint64_t n;
+  if (!r.Varint(&out->version) || !r.Varint(&n) || n > raw.size()) {
+    return Corruption("stored match list: truncated header");
+  }
+  out->ids.resize(n);
+  out->scores.resize(n);
+  out->values.resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t features;
+    uint8_t b;
+    double value = 0;
+    bool ok = r.String(&out->ids[i]) && r.SkipString() && r.SkipString() &&
+              r.Double(&out->scores[i]) && r.Varint(&features) && features <= (uint64_t{1} << 20) &&
+              r.Skip(8 * features);  // contributions
+    for (uint64_t k = 0; ok && k < features; ++k) {
+      double d;
+      ok = r.Double(&d);
+      if (k == f) value = d;
+    }
+    ok = ok && r.SkipString() && r.SkipString() && r.SkipStrings() && r.SkipStrings() &&
+         r.Skip(1) && r.SkipString() && r.SkipString() && r.SkipString() && r.Byte(&b) &&
+         (b == 0 || r.Skip(8));
+    if (!ok) return Corruption("stored match list: truncated item");
+    out->values[i] = value;
+  }
+  if (!r.AtEnd()) return Corruption("stored match list: trailing bytes");
+  return Status::OK();
+}
+
 }  // namespace ketnoi::engine

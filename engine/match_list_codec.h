@@ -36,4 +36,14 @@ Status DecodeMatchList(std::string_view raw, uint64_t* version, std::vector<Matc
 // The candidate ids of a stored list, in list order (either form).
 Status DecodeMatchListIds(std::string_view raw, std::vector<std::string>* ids);
 
+// What deciding a change to a list reads, without the reasons and terms:
+// per item, in list order, its id, score and the value of one feature.
+struct MatchListSummary {
+  uint64_t version = 0;
+  std::vector<std::string> ids;
+  std::vector<double> scores;
+  std::vector<double> values;  // of the requested feature
+};
+Status DecodeMatchListSummary(std::string_view raw, RankFeature feature, MatchListSummary* out);
+
 }  // namespace ketnoi::engine

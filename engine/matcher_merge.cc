@@ -11,8 +11,10 @@
 // need is re-ranked in full. A full list that the candidate leaves is also
 // re-ranked in full: its next member is not stored.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "engine/match_list_codec.h"
 #include "engine/matcher_internal.h"
@@ -37,25 +39,25 @@ struct Merge {
 };
 
 // Decides one need. Returns nullopt when it needs a full re-rank; a Merge
-// with no change when the list stays as it is.
+// with no change (empty old_ids, changed -1) when the list stays as it is.
+// The decision reads the list's ids, scores and lexical values only; the
+// whole list is decoded when it changes.
 // REQUIRES: impl.mu held (shared).
 StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind kind,
                                         const Party& cand, int64_t n, const Party& need,
                                         const std::string& raw_list) {
-  Merge m;
-  m.need_id = need.need_id;
-  Status s = DecodeMatchList(raw_list, &m.version, &m.items);
+  MatchListSummary list;
+  Status s = DecodeMatchListSummary(raw_list, RankFeature::kLexical, &list);
   if (!s.ok()) return std::optional<Merge>();  // unreadable: recompute it
-  for (const auto& item : m.items) m.old_ids.push_back(item.id);
   const Collection& targets = impl.Targets(kind);
 
   // A member with a known lexical value recovers the normaliser.
   int64_t ref_n = -1;
   double ref_value = 0;
-  for (const auto& item : m.items) {
-    const double v = item.explanation.values[kLexical];
-    if (item.id == cand.side.id || v <= ref_value) continue;
-    const int64_t id = targets.ids.Find(item.id);
+  for (size_t i = 0; i < list.ids.size(); ++i) {
+    const double v = list.values[i];
+    if (list.ids[i] == cand.side.id || v <= ref_value) continue;
+    const int64_t id = targets.ids.Find(list.ids[i]);
     if (id < 0 || !targets.parties.count(id)) continue;
     ref_n = id;
     ref_value = v;
@@ -74,28 +76,35 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   Explanation e = ScorePair(impl, need, cand, false, (*scores)[0].dense, sparse, sparse_max,
                             feedback);
   const size_t k = impl.options.materialized_k;
-  const bool was_full = m.items.size() >= k;
-  auto at = std::find_if(m.items.begin(), m.items.end(),
-                         [&](const MatchItem& item) { return item.id == cand.side.id; });
-  const bool listed = at != m.items.end();
+  const bool was_full = list.ids.size() >= k;
+  const auto at = std::find(list.ids.begin(), list.ids.end(), cand.side.id);
+  const bool listed = at != list.ids.end();
+  const size_t at_index = static_cast<size_t>(at - list.ids.begin());
   // It held the best BM25: the normaliser may now be another candidate's.
-  if (listed && at->explanation.values[kLexical] >= 1 - 1e-9) return std::optional<Merge>();
-  if (listed) m.items.erase(at);
+  if (listed && list.values[at_index] >= 1 - 1e-9) return std::optional<Merge>();
   const bool keeps = e.score >= impl.options.default_min_score;
   // Where it would go among the others.
   size_t pos = 0;
-  while (pos < m.items.size() &&
-         Before(m.items[pos].explanation.score, m.items[pos].id, e.score, cand.side.id)) {
+  for (size_t i = 0; i < list.ids.size(); ++i) {
+    if (listed && i == at_index) continue;
+    if (!Before(list.scores[i], list.ids[i], e.score, cand.side.id)) break;
     ++pos;
   }
-  const bool beats_last = pos < m.items.size();
+  const size_t others = list.ids.size() - (listed ? 1 : 0);
+  const bool beats_last = pos < others;
   if (listed && was_full && !(keeps && beats_last)) {
     return std::optional<Merge>();  // leaves a full list: the next member is unknown
   }
-  if (!keeps || (!listed && was_full && !beats_last)) {
-    if (!listed) m.old_ids.clear();  // unchanged
-    return std::optional<Merge>(std::move(m));
+  Merge m;
+  m.need_id = need.need_id;
+  if (!listed && (!keeps || (was_full && !beats_last))) {
+    return std::optional<Merge>(std::move(m));  // does not enter: unchanged
   }
+  m.old_ids = std::move(list.ids);
+  s = DecodeMatchList(raw_list, &m.version, &m.items);
+  if (!s.ok()) return std::optional<Merge>();
+  if (listed) m.items.erase(m.items.begin() + static_cast<std::ptrdiff_t>(at_index));
+  if (!keeps) return std::optional<Merge>(std::move(m));  // left a list that was not full
   auto evidence = targets.retriever->Explain(q, std::vector<int64_t>{n});
   Direction dir = kind == TargetKind::kSupplier ? Direction::kNeedToSupplier
                                                 : Direction::kNeedToExpert;
@@ -106,31 +115,74 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   return std::optional<Merge>(std::move(m));
 }
 
+// One need's outcome: skipped (no list or gone), a full re-rank, or a merge.
+struct Decision {
+  Status status;
+  bool skip = false;
+  bool full = false;
+  Merge merge;
+};
+
 }  // namespace
 
 Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, int64_t n,
                       const std::vector<std::string>& need_ids, std::vector<std::string>* full) {
   Store& store = *impl->options.store;
+  // Decide every need (reads only) on every core, then write in need order.
+  std::vector<Decision> decided(need_ids.size());
+  auto decide = [&](size_t i) {
+    Decision& d = decided[i];
+    auto raw = store.GetRaw(Family::kMatches, ListKey(need_ids[i], kind));
+    if (!raw.ok() && raw.status().code() != StatusCode::kNotFound) {
+      d.status = raw.status();
+      return;
+    }
+    std::shared_lock lock(impl->mu);
+    const Party* need = FindNeed(*impl, need_ids[i]);
+    // Gone meanwhile, or no list yet (Materialized computes it, from the
+    // current state, when it is first read).
+    if (need == nullptr || !raw.ok()) {
+      d.skip = true;
+      return;
+    }
+    auto merged = MergeOne(*impl, kind, cand, n, *need, *raw);
+    if (!merged.ok()) {
+      d.status = merged.status();
+    } else if (!merged->has_value()) {
+      d.full = true;
+    } else {
+      d.merge = std::move(**merged);
+    }
+  };
+  const size_t threads = std::max<size_t>(
+      1, std::min({static_cast<size_t>(std::thread::hardware_concurrency()),
+                   impl->options.refresh_threads, need_ids.size() / 16}));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < need_ids.size();) decide(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
   WriteBatch batch;
   uint64_t seq = ReadCounter(store, kLeadSeqKey);
   const uint64_t start_seq = seq;
-  for (const std::string& need_id : need_ids) {
-    auto raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
-    if (!raw.ok() && raw.status().code() != StatusCode::kNotFound) return raw.status();
-    std::shared_lock lock(impl->mu);
-    const Party* need = FindNeed(*impl, need_id);
-    if (need == nullptr) continue;  // gone meanwhile
-    // No list yet: Materialized computes it, from the current state, when
-    // it is first read.
-    if (!raw.ok()) continue;
-    auto merged = MergeOne(*impl, kind, cand, n, *need, *raw);
-    if (!merged.ok()) return merged.status();
-    if (!merged->has_value()) {
+  std::shared_lock lock(impl->mu);
+  for (size_t i = 0; i < need_ids.size(); ++i) {
+    const std::string& need_id = need_ids[i];
+    Decision& d = decided[i];
+    if (!d.status.ok()) return d.status;
+    if (d.skip) continue;
+    if (d.full) {
       full->push_back(need_id);
       continue;
     }
-    Merge& m = **merged;
+    Merge& m = d.merge;
     if (m.old_ids.empty() && m.changed < 0) continue;  // unchanged
+    const Party* need = FindNeed(*impl, need_id);
+    if (need == nullptr) continue;
     // Leads: the candidate's own (new, moved or gone) and the evicted one.
     std::map<std::string, bool> now;
     for (const auto& item : m.items) now[item.id] = true;
@@ -151,6 +203,7 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
     batch.PutRaw(Family::kMatches, ListKey(need_id, kind),
                  EncodeMatchList(store.LatestSequence(), m.items));
   }
+  lock.unlock();
   if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
   if (batch.Count() == 0) return Status::OK();
   return store.Write(batch);

@@ -62,6 +62,24 @@ TEST(MatchListCodecTest, BinaryRoundTripIsExact) {
   EXPECT_EQ(ids, (std::vector<std::string>{"S1", "S2"}));
 }
 
+TEST(MatchListCodecTest, SummaryReadsIdsScoresAndOneFeature) {
+  std::vector<MatchItem> items = {Item("S1", 0.8123456789, true), Item("S2", 0.5, false)};
+  items[0].explanation.values[static_cast<int>(RankFeature::kLexical)] = 1.0;
+  items[1].explanation.values[static_cast<int>(RankFeature::kLexical)] = 0.375;
+  std::string raw = EncodeMatchList(42, items);
+  MatchListSummary sum;
+  ASSERT_TRUE(DecodeMatchListSummary(raw, RankFeature::kLexical, &sum).ok());
+  EXPECT_EQ(sum.version, 42u);
+  EXPECT_EQ(sum.ids, (std::vector<std::string>{"S1", "S2"}));
+  EXPECT_EQ(sum.scores, (std::vector<double>{0.8123456789, 0.5}));
+  EXPECT_EQ(sum.values, (std::vector<double>{1.0, 0.375}));
+  for (size_t cut = 1; cut < raw.size(); ++cut) {
+    EXPECT_FALSE(DecodeMatchListSummary(raw.substr(0, cut), RankFeature::kLexical, &sum).ok())
+        << cut;
+  }
+  EXPECT_FALSE(DecodeMatchListSummary(raw + "x", RankFeature::kLexical, &sum).ok());
+}
+
 TEST(MatchListCodecTest, EmptyList) {
   std::string raw = EncodeMatchList(7, {});
   uint64_t version = 0;
