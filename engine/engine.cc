@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "engine/chains.h"
 #include "engine/graph.h"
 #include "engine/reference.h"
@@ -193,8 +195,11 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
     go.reference = impl->reference.get();
     go.inferer = impl->inferer.get();
     impl->graph = std::make_unique<ValueChainGraph>(go);
+    const auto start = std::chrono::steady_clock::now();
     Status s = impl->graph->Build(*impl->store);
     if (!s.ok()) return s.WithPrefix("graph");
+    spdlog::info("value-chain graph built in {:.2f} s",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   Status s = impl->OpenMatcher(options.load_indexes);
   if (!s.ok()) return s;

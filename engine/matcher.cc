@@ -1,6 +1,8 @@
 #include "engine/matcher.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
@@ -174,6 +176,32 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
   p->need_id = n.id;
   p->need_kind = n.kind;
   return p;
+}
+
+ParallelParties::ParallelParties(std::unordered_map<int64_t, std::shared_ptr<const Party>>* out,
+                                 size_t max_threads)
+    : out_(out),
+      threads_(std::max<size_t>(
+          1, std::min<size_t>(std::thread::hardware_concurrency(), max_threads))) {}
+
+void ParallelParties::Add(int64_t n, std::function<std::shared_ptr<Party>()> make) {
+  jobs_.emplace_back(n, std::move(make));
+  if (jobs_.size() >= 4096) Flush();
+}
+
+void ParallelParties::Flush() {
+  if (jobs_.empty()) return;
+  std::vector<std::shared_ptr<Party>> made(jobs_.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < jobs_.size();) made[i] = jobs_[i].second();
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(threads_, jobs_.size()); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (size_t i = 0; i < jobs_.size(); ++i) (*out_)[jobs_[i].first] = std::move(made[i]);
+  jobs_.clear();
 }
 
 indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,

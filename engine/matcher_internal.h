@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -114,6 +115,24 @@ namespace matcher_detail {
 std::shared_ptr<Party> SupplierParty(const Matcher::Impl& impl, const Supplier& s);
 std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e);
 std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, const Need& n);
+// Makes parties on every core, in chunks: Add queues a job that makes one
+// party (owning copies of what it reads); when a chunk is full, and at
+// Flush, the queued jobs run in parallel and each party is stored in `*out`
+// under its id. The analysis of every record at Open is what this spreads.
+class ParallelParties {
+ public:
+  ParallelParties(std::unordered_map<int64_t, std::shared_ptr<const Party>>* out,
+                  size_t max_threads);
+  ~ParallelParties() { Flush(); }
+  void Add(int64_t n, std::function<std::shared_ptr<Party>()> make);
+  void Flush();
+
+ private:
+  std::unordered_map<int64_t, std::shared_ptr<const Party>>* out_;
+  size_t threads_;
+  std::vector<std::pair<int64_t, std::function<std::shared_ptr<Party>()>>> jobs_;
+};
+
 indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
                                     const std::vector<float>& vector);
 indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
@@ -140,12 +159,20 @@ std::string LeadKey(std::string_view cand_id, std::string_view need_id);
 uint64_t ReadCounter(const Store& store, std::string_view key);  // 0 when absent
 // The sequence number of the stored lead (candidate, need); 0 when absent.
 uint64_t StoredLeadSeq(const Store& store, std::string_view cand_id, std::string_view need_id);
-// A lead as stored: {"need","facility","facility_name","province_id","text",
-// "score","reason_vi","reason_en","seq"}.
-std::string LeadRecord(const std::string& need_id, const std::string& facility_id,
-                       const std::string& facility_name, const std::string& province_id,
-                       const std::string& text, double score, const std::string& reason_vi,
-                       const std::string& reason_en, uint64_t seq);
+// A lead as stored (family kLeads, key LeadKey): a format byte, varint seq,
+// the score (8-byte double) and the two reasons (varint length + bytes).
+// The need's facility, name, province and text are not repeated: Leads
+// reads them from the need itself. Leads stored earlier as JSON objects
+// ({"need",...,"seq"}) are still read.
+std::string LeadRecord(double score, const std::string& reason_vi, const std::string& reason_en,
+                       uint64_t seq);
+struct StoredLead {
+  uint64_t seq = 0;
+  double score = 0;
+  std::string reason_vi, reason_en;
+};
+// False when `raw` is neither form.
+bool DecodeLead(std::string_view raw, StoredLead* out);
 const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id);
 void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& item,
                 TargetKind kind, std::string* vi, std::string* en);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <set>
 #include <thread>
@@ -55,23 +56,70 @@ uint64_t ReadCounter(const Store& store, std::string_view key) {
   }
 }
 
-uint64_t StoredLeadSeq(const Store& store, std::string_view cand_id, std::string_view need_id) {
-  auto lead = store.GetRaw(Family::kLeads, LeadKey(cand_id, need_id));
-  if (!lead.ok()) return 0;
-  nlohmann::json lj = nlohmann::json::parse(*lead, nullptr, false);
-  return lj.is_object() ? lj.value("seq", uint64_t{0}) : 0;
+namespace {
+constexpr char kLeadFormat = '\x02';
+}  // namespace
+
+std::string LeadRecord(double score, const std::string& reason_vi, const std::string& reason_en,
+                       uint64_t seq) {
+  std::string out;
+  out.reserve(16 + reason_vi.size() + reason_en.size());
+  out.push_back(kLeadFormat);
+  auto varint = [&out](uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  varint(seq);
+  char bytes[8];
+  std::memcpy(bytes, &score, 8);
+  out.append(bytes, 8);
+  varint(reason_vi.size());
+  out.append(reason_vi);
+  varint(reason_en.size());
+  out.append(reason_en);
+  return out;
 }
 
-std::string LeadRecord(const std::string& need_id, const std::string& facility_id,
-                       const std::string& facility_name, const std::string& province_id,
-                       const std::string& text, double score, const std::string& reason_vi,
-                       const std::string& reason_en, uint64_t seq) {
-  nlohmann::json lead = {{"need", need_id},          {"facility", facility_id},
-                         {"facility_name", facility_name}, {"province_id", province_id},
-                         {"text", text},             {"score", score},
-                         {"reason_vi", reason_vi},   {"reason_en", reason_en},
-                         {"seq", seq}};
-  return lead.dump();
+bool DecodeLead(std::string_view raw, StoredLead* out) {
+  if (!raw.empty() && raw[0] == kLeadFormat) {
+    size_t pos = 1;
+    auto varint = [&](uint64_t* v) {
+      *v = 0;
+      for (int shift = 0; shift < 64 && pos < raw.size(); shift += 7) {
+        const auto b = static_cast<unsigned char>(raw[pos++]);
+        *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+        if ((b & 0x80) == 0) return true;
+      }
+      return false;
+    };
+    auto string = [&](std::string* s) {
+      uint64_t n;
+      if (!varint(&n) || n > raw.size() - pos) return false;
+      s->assign(raw.substr(pos, n));
+      pos += n;
+      return true;
+    };
+    if (!varint(&out->seq) || raw.size() - pos < 8) return false;
+    std::memcpy(&out->score, raw.data() + pos, 8);
+    pos += 8;
+    return string(&out->reason_vi) && string(&out->reason_en) && pos == raw.size();
+  }
+  nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
+  if (!j.is_object()) return false;
+  out->seq = j.value("seq", uint64_t{0});
+  out->score = j.value("score", 0.0);
+  out->reason_vi = j.value("reason_vi", "");
+  out->reason_en = j.value("reason_en", "");
+  return true;
+}
+
+uint64_t StoredLeadSeq(const Store& store, std::string_view cand_id, std::string_view need_id) {
+  auto raw = store.GetRaw(Family::kLeads, LeadKey(cand_id, need_id));
+  StoredLead lead;
+  return raw.ok() && DecodeLead(*raw, &lead) ? lead.seq : 0;
 }
 
 }  // namespace matcher_detail
@@ -114,6 +162,7 @@ Collection& CollectionOf(Matcher::Impl* impl, int which) {
 // Re-reads one collection from the store and rebuilds its retriever.
 // REQUIRES: update_mu held (or the matcher not yet shared).
 Status RebuildCollection(Matcher::Impl* impl, int which) {
+  const auto start = std::chrono::steady_clock::now();
   Store& store = *impl->options.store;
   Collection& c = CollectionOf(impl, which);
   std::vector<indexer::Document> docs;
@@ -122,38 +171,51 @@ Status RebuildCollection(Matcher::Impl* impl, int which) {
   {
     // Interning ids mutates the table readers use.
     std::unique_lock lock(impl->mu);
+    ParallelParties make(&parties, impl->options.refresh_threads);
+    const Matcher::Impl& im = *impl;
     if (which == kSuppliers) {
       s = store.ForEachSupplier([&](const Supplier& r) {
         int64_t n = c.ids.Intern(r.id);
-        parties[n] = SupplierParty(*impl, r);
+        make.Add(n, [&im, r] { return SupplierParty(im, r); });
         docs.push_back(CandidateDocument(n, r.name, r.text, r.vector));
         return true;
       });
     } else if (which == kExperts) {
       s = store.ForEachExpert([&](const Expert& r) {
         int64_t n = c.ids.Intern(r.id);
-        parties[n] = ExpertParty(*impl, r);
+        make.Add(n, [&im, r] { return ExpertParty(im, r); });
         docs.push_back(CandidateDocument(n, r.name, r.text, r.vector));
         return true;
       });
     } else {
       NeedKind kind = which == kEquipmentNeeds ? NeedKind::kEquipment : NeedKind::kExpert;
       s = store.ForEachFacility([&](const Facility& f) {
-        for (const Need& need : f.needs) {
+        std::shared_ptr<const Facility> shared;
+        for (size_t i = 0; i < f.needs.size(); ++i) {
+          const Need& need = f.needs[i];
           if (need.kind != kind) continue;
           int64_t n = c.ids.Intern(need.id);
-          parties[n] = NeedParty(*impl, f, need);
+          if (!shared) shared = std::make_shared<const Facility>(f);
+          make.Add(n, [&im, shared, i] { return NeedParty(im, *shared, shared->needs[i]); });
           docs.push_back(NeedDocument(n, need, f));
         }
         return true;
       });
     }
+    make.Flush();
   }
   if (!s.ok()) return s;
+  const auto scanned = std::chrono::steady_clock::now();
   if (!docs.empty()) {
     s = c.retriever->Build(docs);
     if (!s.ok()) return s;
   }
+  spdlog::info("built the index of {} {}: records read and analysed for ranking in {:.2f} s, "
+               "retriever built in {:.2f} s",
+               docs.size(), which == kSuppliers ? "suppliers" : which == kExperts ? "experts"
+                            : which == kEquipmentNeeds ? "equipment needs" : "expert needs",
+               std::chrono::duration<double>(scanned - start).count(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - scanned).count());
   std::unique_lock lock(impl->mu);
   c.parties = std::move(parties);
   c.built = !docs.empty();
@@ -204,7 +266,6 @@ struct PendingList {
   TargetKind kind;
   MatchList list;
   std::vector<std::pair<std::string, std::string>> lead_reasons;  // vi, en per item
-  std::string facility_id, facility_name, province_id, text;     // of the need
 };
 
 // Ranks one need and words its members' lead reasons (reads only).
@@ -223,10 +284,6 @@ StatusOr<PendingList> ComputeList(const Matcher& m, const Matcher::Impl& impl,
   std::shared_lock lock(impl.mu);
   const Party* need = FindNeed(impl, need_id);
   if (need == nullptr) return NotFound("unknown need '" + need_id + "'");
-  out.facility_id = need->facility_id;
-  out.facility_name = need->side.name;
-  out.province_id = need->side.province_id;
-  out.text = need->text;
   out.lead_reasons.resize(out.list.items.size());
   for (size_t i = 0; i < out.list.items.size(); ++i) {
     LeadReason(impl, *need, out.list.items[i], kind, &out.lead_reasons[i].first,
@@ -254,8 +311,7 @@ Status AddListWrites(const Store& store, const PendingList& p, uint64_t* seq, Wr
     auto prev = previous.find(item.id);
     uint64_t lead_seq = prev != previous.end() && prev->second != 0 ? prev->second : ++*seq;
     batch->PutRaw(Family::kLeads, LeadKey(item.id, p.need_id),
-                  LeadRecord(p.need_id, p.facility_id, p.facility_name, p.province_id, p.text,
-                             item.explanation.score, p.lead_reasons[i].first,
+                  LeadRecord(item.explanation.score, p.lead_reasons[i].first,
                              p.lead_reasons[i].second, lead_seq));
   }
   for (const auto& [id, unused] : previous) {
@@ -521,21 +577,17 @@ StatusOr<LeadList> Matcher::Leads(const std::string& candidate_id, const std::st
   std::string prefix = candidate_id;
   prefix.push_back('\0');
   Status s = impl_->options.store->ScanRaw(
-      Family::kLeads, prefix, "", [&](std::string_view, std::string_view value) {
-        nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
-        if (!j.is_object()) return true;
+      Family::kLeads, prefix, "", [&](std::string_view key, std::string_view value) {
+        StoredLead stored;
+        if (!DecodeLead(value, &stored)) return true;
+        max_seq = std::max(max_seq, stored.seq);
+        if (stored.seq <= since_seq) return true;
         Lead l;
-        l.seq = j.value("seq", uint64_t{0});
-        max_seq = std::max(max_seq, l.seq);
-        if (l.seq <= since_seq) return true;
-        l.need_id = j.value("need", "");
-        l.facility_id = j.value("facility", "");
-        l.facility_name = j.value("facility_name", "");
-        l.province_id = j.value("province_id", "");
-        l.need_text = j.value("text", "");
-        l.score = j.value("score", 0.0);
-        l.reason_vi = j.value("reason_vi", "");
-        l.reason_en = j.value("reason_en", "");
+        l.seq = stored.seq;
+        l.need_id = std::string(key.substr(prefix.size()));
+        l.score = stored.score;
+        l.reason_vi = std::move(stored.reason_vi);
+        l.reason_en = std::move(stored.reason_en);
         all.push_back(std::move(l));
         return true;
       });
@@ -545,6 +597,18 @@ StatusOr<LeadList> Matcher::Leads(const std::string& candidate_id, const std::st
     return a.need_id < b.need_id;
   });
   if (all.size() > k) all.resize(k);
+  {
+    // The need's facility and text, as they are now.
+    std::shared_lock lock(impl_->mu);
+    for (Lead& l : all) {
+      const Party* need = FindNeed(*impl_, l.need_id);
+      if (need == nullptr) continue;
+      l.facility_id = need->facility_id;
+      l.facility_name = need->side.name;
+      l.province_id = need->side.province_id;
+      l.need_text = need->text;
+    }
+  }
   LeadList out;
   out.items = std::move(all);
   out.cursor = std::to_string(max_seq);

@@ -196,9 +196,7 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       std::string vi, en;
       LeadReason(*impl, *need, item, kind, &vi, &en);
       batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id),
-                   LeadRecord(need_id, need->facility_id, need->side.name,
-                              need->side.province_id, need->text, item.explanation.score, vi,
-                              en, lead_seq));
+                   LeadRecord(item.explanation.score, vi, en, lead_seq));
     }
     batch.PutRaw(Family::kMatches, ListKey(need_id, kind),
                  EncodeMatchList(store.LatestSequence(), m.items));

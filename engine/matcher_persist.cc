@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <sstream>
@@ -93,10 +94,13 @@ Status ScanCollection(Matcher::Impl* impl, int which, std::vector<Current>* out,
   Store& store = *impl->options.store;
   Collection& c = CollectionAt(impl, which);
   std::unique_lock lock(impl->mu);  // interning mutates the table readers use
+  std::optional<ParallelParties> make;
+  if (parties) make.emplace(parties, impl->options.refresh_threads);
+  const Matcher::Impl& im = *impl;
   if (which == 0) {
     return store.ForEachSupplier([&](const Supplier& r) {
       int64_t n = c.ids.Intern(r.id);
-      if (parties) (*parties)[n] = SupplierParty(*impl, r);
+      if (make) make->Add(n, [&im, r] { return SupplierParty(im, r); });
       out->push_back({CandidateDocument(n, r.name, r.text, r.vector), ""});
       return true;
     });
@@ -104,17 +108,22 @@ Status ScanCollection(Matcher::Impl* impl, int which, std::vector<Current>* out,
   if (which == 1) {
     return store.ForEachExpert([&](const Expert& r) {
       int64_t n = c.ids.Intern(r.id);
-      if (parties) (*parties)[n] = ExpertParty(*impl, r);
+      if (make) make->Add(n, [&im, r] { return ExpertParty(im, r); });
       out->push_back({CandidateDocument(n, r.name, r.text, r.vector), ""});
       return true;
     });
   }
   NeedKind kind = which == 2 ? NeedKind::kEquipment : NeedKind::kExpert;
   return store.ForEachFacility([&](const Facility& f) {
-    for (const Need& need : f.needs) {
+    std::shared_ptr<const Facility> shared;
+    for (size_t i = 0; i < f.needs.size(); ++i) {
+      const Need& need = f.needs[i];
       if (need.kind != kind) continue;
       int64_t n = c.ids.Intern(need.id);
-      if (parties) (*parties)[n] = NeedParty(*impl, f, need);
+      if (make) {
+        if (!shared) shared = std::make_shared<const Facility>(f);
+        make->Add(n, [&im, shared, i] { return NeedParty(im, *shared, shared->needs[i]); });
+      }
       out->push_back({NeedDocument(n, need, f), f.id});
     }
     return true;

@@ -62,35 +62,72 @@ Retriever::Retriever(const Analyzer* analyzer, RetrieverOptions options)
 }
 Retriever::~Retriever() = default;
 
+// Documents are analysed in chunks (analysis, embedding and postings of one
+// chunk at a time), so the features of a large corpus are never all held at
+// once; only the projection's training sample is analysed up front (and
+// reused when its chunk comes).
 Status Retriever::Build(const std::vector<Document>& docs) {
   const RetrieverOptions& o = impl_->options;
-  std::vector<std::vector<Feature>> features(docs.size());
-  ParallelFor(docs.size(),
-              [&](size_t i) { features[i] = AnalyzeFields(*impl_->analyzer, docs[i].fields); });
+  const size_t step =
+      o.external_dim > 0
+          ? docs.size() + 1
+          : std::max<size_t>(1, (docs.size() + o.lsa.max_train_docs - 1) /
+                                    std::max<size_t>(1, o.lsa.max_train_docs));
+  // The sample LsaEmbedder::Train would take: every step-th document.
+  std::vector<std::vector<Feature>> sample((docs.size() + step - 1) / step);
+  ParallelFor(sample.size(), [&](size_t j) {
+    sample[j] = AnalyzeFields(*impl_->analyzer, docs[j * step].fields);
+  });
 
   std::unique_ptr<Embedder> embedder;
   if (o.external_dim > 0) {
     embedder = std::make_unique<ExternalEmbedder>(o.external_dim);
   } else {
     std::vector<const std::vector<Feature>*> ptrs;
-    ptrs.reserve(features.size());
-    for (const auto& f : features) ptrs.push_back(&f);
+    ptrs.reserve(sample.size());
+    for (const auto& f : sample) ptrs.push_back(&f);
     auto lsa = LsaEmbedder::Train(ptrs, o.vocabulary.weights, o.lsa);
     if (!lsa.ok()) return lsa.status();
     embedder = std::move(lsa).value();
   }
   const size_t d = static_cast<size_t>(embedder->dim());
   std::vector<float> x(docs.size() * d);
-  std::vector<Status> errors(docs.size());
-  ParallelFor(docs.size(), [&](size_t i) {
-    EmbedInput in;
-    in.features = &features[i];
-    in.vector = &docs[i].vector;
-    errors[i] = embedder->Embed(in, &x[i * d]);
-  });
-  for (size_t i = 0; i < docs.size(); ++i) {
-    if (!errors[i].ok()) return errors[i].WithPrefix("document " + std::to_string(docs[i].id));
+  auto vocab = std::make_unique<Vocabulary>(o.vocabulary);
+  auto sparse = std::make_unique<SparseIndex>(vocab.get());
+  constexpr size_t kChunk = 16384;
+  std::vector<std::vector<Feature>> features;
+  std::vector<std::vector<uint32_t>> term_ids;
+  std::vector<Status> errors;
+  const Vocabulary& lookup = *vocab;
+  for (size_t from = 0; from < docs.size(); from += kChunk) {
+    const size_t n = std::min(kChunk, docs.size() - from);
+    features.assign(n, {});
+    term_ids.assign(n, {});
+    errors.assign(n, Status::OK());
+    ParallelFor(n, [&](size_t i) {
+      const size_t doc = from + i;
+      features[i] = doc % step == 0 ? std::move(sample[doc / step])
+                                    : AnalyzeFields(*impl_->analyzer, docs[doc].fields);
+      EmbedInput in;
+      in.features = &features[i];
+      in.vector = &docs[doc].vector;
+      errors[i] = embedder->Embed(in, &x[doc * d]);
+      // Terms known before this chunk, looked up here (nothing is added to
+      // the vocabulary while the chunk is analysed); the rest are interned
+      // below, in document order as before.
+      term_ids[i].resize(features[i].size());
+      for (size_t t = 0; t < features[i].size(); ++t) {
+        term_ids[i][t] = lookup.Find(features[i][t].term);
+      }
+    });
+    for (size_t i = 0; i < n; ++i) {
+      if (!errors[i].ok()) {
+        return errors[i].WithPrefix("document " + std::to_string(docs[from + i].id));
+      }
+      sparse->Upsert(docs[from + i].id, features[i], std::move(term_ids[i]));
+    }
   }
+  features.clear();
   VectorIndexOptions vo = o.vectors;
   vo.dim = static_cast<int>(d);
   auto index = VectorIndex::Create(vo);
@@ -101,9 +138,6 @@ Status Retriever::Build(const std::vector<Document>& docs) {
     Status s = (*index)->Upsert(docs.size(), ids.data(), x.data());
     if (!s.ok()) return s;
   }
-  auto vocab = std::make_unique<Vocabulary>(o.vocabulary);
-  auto sparse = std::make_unique<SparseIndex>(vocab.get());
-  for (size_t i = 0; i < docs.size(); ++i) sparse->Upsert(docs[i].id, features[i]);
 
   std::unique_lock lock(impl_->mu);
   impl_->vocab = std::move(vocab);

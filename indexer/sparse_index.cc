@@ -88,17 +88,25 @@ SparseIndex::SparseIndex(Vocabulary* vocabulary) : impl_(std::make_unique<Impl>(
 SparseIndex::~SparseIndex() = default;
 
 void SparseIndex::Upsert(int64_t id, const std::vector<Feature>& features) {
+  std::vector<uint32_t> term_ids(features.size());
+  for (size_t i = 0; i < features.size(); ++i) term_ids[i] = impl_->vocab->Find(features[i].term);
+  Upsert(id, features, std::move(term_ids));
+}
+
+void SparseIndex::Upsert(int64_t id, const std::vector<Feature>& features,
+                         std::vector<uint32_t> term_ids) {
   Remove(id);
   Impl& m = *impl_;
-  m.vocab->AddDocument(features);
+  m.vocab->AddDocument(features, &term_ids);
   uint32_t slot_index = static_cast<uint32_t>(m.slots.size());
   Slot& s = m.slots.emplace_back();
   s.id = id;
   s.alive = true;
   s.lengths = LengthsOf(features);
   s.terms.reserve(features.size());
-  for (const Feature& f : features) {
-    uint32_t t = m.vocab->Find(f.term);
+  for (size_t i = 0; i < features.size(); ++i) {
+    const Feature& f = features[i];
+    const uint32_t t = term_ids[i];
     s.terms.push_back({t, f.count});
     if (m.postings.size() <= t) {
       m.postings.resize(t + 1);

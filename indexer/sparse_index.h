@@ -42,6 +42,10 @@ class SparseIndex {
 
   // Adds document `id`, replacing any previous version of it.
   void Upsert(int64_t id, const std::vector<Feature>& features);
+  // The same with the features' term ids looked up by the caller
+  // (Vocabulary::Find on this index's vocabulary, kUnknown where unknown),
+  // which lets a bulk build look them up on every core.
+  void Upsert(int64_t id, const std::vector<Feature>& features, std::vector<uint32_t> term_ids);
   // False when `id` was not indexed.
   bool Remove(int64_t id);
   bool Contains(int64_t id) const;

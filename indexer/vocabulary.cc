@@ -81,6 +81,17 @@ void Vocabulary::AddDocument(const std::vector<Feature>& features) {
   ++num_docs_;
 }
 
+void Vocabulary::AddDocument(const std::vector<Feature>& features, std::vector<uint32_t>* ids) {
+  for (size_t i = 0; i < features.size(); ++i) {
+    const Feature& f = features[i];
+    uint32_t& id = (*ids)[i];
+    if (id == kUnknown) id = Intern(f.term, f.kind);
+    ++dict_->df[id];
+    total_length_[static_cast<int>(f.kind)] += f.count;
+  }
+  ++num_docs_;
+}
+
 void Vocabulary::RemoveDocument(const std::vector<Feature>& features) {
   for (const Feature& f : features) {
     uint32_t id = Find(f.term);

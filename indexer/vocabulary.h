@@ -79,6 +79,10 @@ class Vocabulary {
   // lengths per kind added. RemoveDocument undoes exactly that (REQUIRES:
   // the same features were added before).
   void AddDocument(const std::vector<Feature>& features);
+  // The same with the features' term ids looked up beforehand (Find, e.g. on
+  // other threads while nothing is added; kUnknown for a term to intern):
+  // unknown ones are interned and `*ids` completed in place.
+  void AddDocument(const std::vector<Feature>& features, std::vector<uint32_t>* ids);
   void RemoveDocument(const std::vector<Feature>& features);
   // The same by term ids: `term_counts` holds (id, count) of each distinct
   // term of the document as it was added.
