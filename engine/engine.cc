@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <thread>
 
 #include "engine/chains.h"
 #include "engine/graph.h"
@@ -51,7 +52,7 @@ struct Engine::Impl {
   }
 
   // `load`: start from the saved indexes (Open); else build from the store.
-  Status OpenMatcher(bool load) {
+  Status OpenMatcher(bool load, StaleLists stale_lists) {
     MatcherOptions mo;
     if (load) mo.index_dir = IndexDir();
     mo.store = store.get();
@@ -62,7 +63,7 @@ struct Engine::Impl {
     mo.materialized_k = options.materialized_k;
     mo.default_min_score = options.default_min_score;
     mo.dim = options.dim;
-    mo.stale_lists = options.stale_lists;
+    mo.stale_lists = stale_lists;
     if (graph) {
       ValueChainGraph* g = graph.get();
       mo.chain_fit = [g](const std::string& facility, const std::string& cand) {
@@ -195,13 +196,26 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
     go.reference = impl->reference.get();
     go.inferer = impl->inferer.get();
     impl->graph = std::make_unique<ValueChainGraph>(go);
-    const auto start = std::chrono::steady_clock::now();
-    Status s = impl->graph->Build(*impl->store);
-    if (!s.ok()) return s.WithPrefix("graph");
-    spdlog::info("value-chain graph built in {:.2f} s",
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  Status s = impl->OpenMatcher(options.load_indexes);
+  // The graph is built while the matcher builds or loads its indexes (they
+  // read the store only); the matcher ranks, and so reads the graph, only
+  // once both are done (stale lists are resolved after the join).
+  Status graph_status;
+  std::thread graph_builder;
+  if (impl->graph) {
+    graph_builder = std::thread([&impl, &graph_status] {
+      const auto start = std::chrono::steady_clock::now();
+      graph_status = impl->graph->Build(*impl->store);
+      spdlog::info("value-chain graph built in {:.2f} s",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                       .count());
+    });
+  }
+  Status s = impl->OpenMatcher(options.load_indexes, StaleLists::kOnRead);
+  if (graph_builder.joinable()) graph_builder.join();
+  if (!s.ok()) return s;
+  if (!graph_status.ok()) return graph_status.WithPrefix("graph");
+  s = impl->matcher->ResolveStaleLists(options.stale_lists);
   if (!s.ok()) return s;
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -314,7 +328,7 @@ Status Engine::RebuildLocked() {
     Status s = impl_->graph->Build(*impl_->store);
     if (!s.ok()) return s;
   }
-  return impl_->OpenMatcher(false);
+  return impl_->OpenMatcher(false, impl_->options.stale_lists);
 }
 
 }  // namespace ketnoi::engine

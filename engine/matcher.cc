@@ -204,6 +204,26 @@ void ParallelParties::Flush() {
   jobs_.clear();
 }
 
+Status ForCollectionsInParallel(const std::function<Status(int)>& fn) {
+  static constexpr int kOrder[] = {2, 0, 3, 1};  // by usual size
+  std::atomic<size_t> next{0};
+  Status errors[2];
+  auto worker = [&](Status* error) {
+    for (size_t i; (i = next.fetch_add(1)) < 4;) {
+      Status s = fn(kOrder[i]);
+      if (!s.ok()) {
+        *error = s;
+        next = 4;
+        return;
+      }
+    }
+  };
+  std::thread other(worker, &errors[1]);
+  worker(&errors[0]);
+  other.join();
+  return !errors[0].ok() ? errors[0] : errors[1];
+}
+
 indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
                                     const std::vector<float>& vector) {
   indexer::Document d;

@@ -210,6 +210,10 @@ class Matcher {
   Status OnFeedbackChanged(const std::string& need_id);
   // Recomputes every materialised list and lead list from scratch.
   Status RefreshAll();
+  // Applies `mode` to the stale lists that Open left pending (opened with
+  // StaleLists::kOnRead): kNow recomputes them all before returning,
+  // kBackground starts the background fill, kOnRead leaves them.
+  Status ResolveStaleLists(StaleLists mode);
   // Blocks until the stale lists left by Open have been recomputed (at once
   // when there are none); returns the first error of the background fill.
   Status WaitForLists();

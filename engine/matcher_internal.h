@@ -133,6 +133,12 @@ class ParallelParties {
   std::vector<std::pair<int64_t, std::function<std::shared_ptr<Party>()>>> jobs_;
 };
 
+// Runs fn(which) for the four collections (0 suppliers, 1 experts, 2
+// equipment needs, 3 expert needs) on two threads, largest first, so that
+// one collection's single-threaded steps (projection learning, postings,
+// Faiss training, saving) overlap another's. Returns the first error.
+Status ForCollectionsInParallel(const std::function<Status(int)>& fn);
+
 indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,
                                     const std::vector<float>& vector);
 indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);

@@ -224,11 +224,7 @@ Status RebuildCollection(Matcher::Impl* impl, int which) {
 }
 
 Status BuildCollections(Matcher::Impl* impl) {
-  for (int which : {kSuppliers, kExperts, kEquipmentNeeds, kExpertNeeds}) {
-    Status s = RebuildCollection(impl, which);
-    if (!s.ok()) return s;
-  }
-  return Status::OK();
+  return ForCollectionsInParallel([impl](int which) { return RebuildCollection(impl, which); });
 }
 
 namespace {
@@ -477,6 +473,18 @@ void FillLists(Matcher* m, Matcher::Impl* impl) {
 }
 
 }  // namespace
+
+Status Matcher::ResolveStaleLists(StaleLists mode) {
+  if (impl_->fill.pending_count.load() == 0 || mode == StaleLists::kOnRead) return Status::OK();
+  if (mode == StaleLists::kNow) return RefreshAll();
+  std::lock_guard update(impl_->update_mu);
+  if (!impl_->fill.thread.joinable()) {
+    impl_->fill.thread = std::thread(FillLists, this, impl_.get());
+    spdlog::info("recomputing the lists of {} needs in the background",
+                 impl_->fill.pending_count.load());
+  }
+  return Status::OK();
+}
 
 void StartListFill(Matcher* m, Matcher::Impl* impl, bool background) {
   auto& fill = impl->fill;

@@ -233,17 +233,21 @@ StatusOr<ChangeScan> ScanChanges(const Store& store, uint64_t after) {
 // Loads one collection and brings it up to the store. REQUIRES: the matcher
 // not yet shared.
 Status LoadCollection(Matcher::Impl* impl, int which, const std::string& dir,
-                      const ChangeScan* changes, uint64_t* sequence, IndexLoadReport* report) {
+                      const ChangeScan* changes, uint64_t* sequence, IndexLoadReport* report,
+                      std::optional<indexer::RetrieverSnapshot> loaded = std::nullopt) {
   Collection& c = CollectionAt(impl, which);
-  auto snapshot = c.retriever->Load(dir);
+  auto snapshot = loaded ? StatusOr<indexer::RetrieverSnapshot>(std::move(*loaded))
+                         : c.retriever->Load(dir);
   if (!snapshot.ok()) return snapshot.status();
   if (changes != nullptr && snapshot->sequence != *sequence) {
     return Corruption("retriever " + dir + " covers change " +
                       std::to_string(snapshot->sequence) + ", the others " +
                       std::to_string(*sequence));
   }
-  *sequence = snapshot->sequence;
-  if (changes == nullptr) return Status::OK();  // first pass: read the sequence only
+  if (changes == nullptr) {  // first pass: the sequence (the snapshot is kept by the caller)
+    *sequence = snapshot->sequence;
+    return Status::OK();
+  }
   auto table = DecodeTable(snapshot->user_data);
   if (!table.ok()) return table.status().WithPrefix(dir);
   for (const std::string& name : table->names) c.ids.Intern(name);
@@ -312,22 +316,31 @@ void ResetCollections(Matcher::Impl* impl, const indexer::RetrieverOptions& opti
 }
 
 Status TryLoad(Matcher::Impl* impl, IndexLoadReport* report) {
+  std::mutex report_mu;
   const std::string& dir = impl->options.index_dir;
   std::error_code ec;
   if (!fs::exists(dir, ec)) return NotFound("no saved indexes in " + dir);
-  uint64_t sequence = 0;
-  // The sequence first (from the suppliers), then the change log, then all.
-  Status s = LoadCollection(impl, 0, dir + "/" + kDirNames[0], nullptr, &sequence, report);
-  if (!s.ok()) return s;
+  // The sequence first (from the suppliers), then the change log, then all
+  // (two at a time; the suppliers' snapshot is not read twice).
+  auto first = CollectionAt(impl, 0).retriever->Load(dir + "/" + kDirNames[0]);
+  if (!first.ok()) return first.status();
+  uint64_t sequence = first->sequence;
   auto changes = ScanChanges(*impl->options.store, sequence);
   if (!changes.ok()) return changes.status();
   report->saved_change = sequence;
   report->changes_replayed = changes->records;
-  for (int which = 0; which < kCollections; ++which) {
-    s = LoadCollection(impl, which, dir + "/" + kDirNames[which], &*changes, &sequence, report);
-    if (!s.ok()) return s;
-  }
-  return Status::OK();
+  IndexLoadReport parts[kCollections];
+  return ForCollectionsInParallel([&](int which) {
+    uint64_t seq = sequence;
+    Status s = LoadCollection(impl, which, dir + "/" + kDirNames[which], &*changes, &seq,
+                              &parts[which],
+                              which == 0 ? std::optional(std::move(*first)) : std::nullopt);
+    std::lock_guard lock(report_mu);
+    report->collections_rebuilt += parts[which].collections_rebuilt;
+    report->documents_caught_up += parts[which].documents_caught_up;
+    report->documents_unlogged += parts[which].documents_unlogged;
+    return s;
+  });
 }
 
 }  // namespace
@@ -383,8 +396,8 @@ StatusOr<uint64_t> Matcher::SaveIndexes(const std::string& dir) const {
   if (!fs::create_directories(tmp, ec) || ec) {
     return IOError("cannot create " + tmp + ": " + ec.message());
   }
-  for (int which = 0; which < kCollections; ++which) {
-    Matcher::Impl* impl = impl_.get();
+  Matcher::Impl* impl = impl_.get();
+  Status saved = ForCollectionsInParallel([&](int which) -> Status {
     Collection& c = CollectionAt(impl, which);
     std::vector<Current> docs;
     // Every record is already interned: the hooks saw every write.
@@ -405,9 +418,9 @@ StatusOr<uint64_t> Matcher::SaveIndexes(const std::string& dir) const {
       }
       snapshot.user_data = EncodeTable(c, docs);
     }
-    s = c.retriever->Save(tmp + "/" + kDirNames[which], snapshot);
-    if (!s.ok()) return s;
-  }
+    return c.retriever->Save(tmp + "/" + kDirNames[which], snapshot);
+  });
+  if (!saved.ok()) return saved;
   fs::remove_all(old, ec);
   if (fs::exists(dir)) {
     fs::rename(dir, old, ec);
