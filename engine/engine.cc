@@ -66,12 +66,12 @@ struct Engine::Impl {
     mo.stale_lists = stale_lists;
     if (graph) {
       ValueChainGraph* g = graph.get();
-      mo.chain_fit = [g](const std::string& facility, const std::string& cand) {
+      mo.chain_fit = [g](const std::string& facility, const std::string& cand, bool with_path) {
         ChainFit out;
-        auto fit = g->ChainFit(facility, cand);
+        auto fit = g->ChainFit(facility, cand, {}, with_path);
         if (!fit.ok()) return out;
         out.score = fit->score;
-        out.path = FormatPath(fit->path);
+        if (with_path) out.path = FormatPath(fit->path);
         return out;
       };
     }

@@ -270,8 +270,11 @@ class ValueChainGraph {
   // is already linked to the facility or to a facility linked to it). The
   // need's stage, when known (e.g. inferred from the need's text), replaces
   // the facility's stages.
+  // `with_path` false leaves ChainFitResult::path empty (the score alone,
+  // as the ranker needs for every candidate).
   StatusOr<ChainFitResult> ChainFit(std::string_view facility_id, std::string_view candidate_id,
-                                    std::string_view need_stage = {}) const;
+                                    std::string_view need_stage = {},
+                                    bool with_path = true) const;
 
   GraphStats Stats() const;
   // Every vertex, edge and pending link as sorted text lines, independent

@@ -281,7 +281,8 @@ StatusOr<WhatIfResult> ValueChainGraph::WhatIfRemove(std::string_view id,
 
 StatusOr<ChainFitResult> ValueChainGraph::ChainFit(std::string_view facility_id,
                                                    std::string_view candidate_id,
-                                                   std::string_view need_stage) const {
+                                                   std::string_view need_stage,
+                                                   bool with_path) const {
   const ChainStage* given = nullptr;
   if (!need_stage.empty()) {
     given = rep_->catalog->FindStage(need_stage);
@@ -293,8 +294,10 @@ StatusOr<ChainFitResult> ValueChainGraph::ChainFit(std::string_view facility_id,
   if (f == UINT32_MAX) return UnknownEntity(facility_id);
   if (c == UINT32_MAX) return UnknownEntity(candidate_id);
   ChainFitResult out;
-  std::vector<StageAssignment> fstages = st.info[f].stages;
-  if (given != nullptr) fstages = {{given->index, 1.0f, true}};
+  const std::vector<StageAssignment> given_stages =
+      given != nullptr ? std::vector<StageAssignment>{{given->index, 1.0f, true}}
+                       : std::vector<StageAssignment>{};
+  const std::vector<StageAssignment>& fstages = given != nullptr ? given_stages : st.info[f].stages;
   // Stage closeness: the best pair of stages on one chain.
   uint16_t best_f = 0, best_c = 0;
   for (const auto& fs : fstages) {
@@ -316,29 +319,32 @@ StatusOr<ChainFitResult> ValueChainGraph::ChainFit(std::string_view facility_id,
   auto linked = [&](uint32_t u, uint32_t w, PathHop* hop) {
     for (auto [e, end] = boost::out_edges(u, st.g); e != end; ++e) {
       if (boost::target(*e, st.g) == w && IsLinkType(st.g[*e].type)) {
-        *hop = HopTo(st, w, st.g[*e].type, u, w);
+        if (with_path) *hop = HopTo(st, w, st.g[*e].type, u, w);
         return true;
       }
     }
     for (auto [e, end] = boost::in_edges(u, st.g); e != end; ++e) {
       if (boost::source(*e, st.g) == w && IsLinkType(st.g[*e].type)) {
-        *hop = HopTo(st, w, st.g[*e].type, w, u);
+        if (with_path) *hop = HopTo(st, w, st.g[*e].type, w, u);
         return true;
       }
     }
     return false;
   };
+  bool partner_found = false;
   PathHop hop;
   if (linked(f, c, &hop)) {
     out.partner_component = 1.0;
-    partner_path = {FirstHop(st, f), hop};
+    partner_found = true;
+    if (with_path) partner_path = {FirstHop(st, f), hop};
   } else {
     auto try_partner = [&](uint32_t p) {
-      if (!partner_path.empty() || p == c || st.info[p].kind != VertexKind::kFacility) return;
+      if (partner_found || p == c || st.info[p].kind != VertexKind::kFacility) return;
       PathHop to_partner, to_cand;
       if (linked(f, p, &to_partner) && linked(p, c, &to_cand)) {
         out.partner_component = 1.0;
-        partner_path = {FirstHop(st, f), to_partner, to_cand};
+        partner_found = true;
+        if (with_path) partner_path = {FirstHop(st, f), to_partner, to_cand};
       }
     };
     for (auto [e, end] = boost::out_edges(f, st.g); e != end; ++e) {
@@ -349,6 +355,7 @@ StatusOr<ChainFitResult> ValueChainGraph::ChainFit(std::string_view facility_id,
     }
   }
   out.score = std::clamp(0.6 * out.stage_component + 0.4 * out.partner_component, 0.0, 1.0);
+  if (!with_path) return out;
   if (!partner_path.empty()) {
     out.path = std::move(partner_path);
   } else if (out.stage_component > 0) {

@@ -554,9 +554,7 @@ Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const
   auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
   if (fb != feedback.end()) ev.feedback = fb->second;
   if (impl.options.chain_fit && !need.facility_id.empty()) {
-    ChainFit fit = impl.options.chain_fit(need.facility_id, cand.side.id);
-    ev.chain_fit = fit.score;
-    ev.chain_path = fit.path;
+    ev.chain_fit = impl.options.chain_fit(need.facility_id, cand.side.id, false).score;
   }
   return impl.ranker->ScoreFeatures(need.side, cand.side, ev);
 }
@@ -566,6 +564,11 @@ MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const 
                      const std::vector<indexer::MatchedTerm>& evidence) {
   const Party& need = lead_direction ? other : query_party;
   const Party& cand = lead_direction ? query_party : other;
+  // The chain path is worded for kept pairs only (ScorePair scored without it).
+  if (impl.options.chain_fit && !need.facility_id.empty() &&
+      e.values[static_cast<int>(RankFeature::kChain)] > 0) {
+    e.chain_path = impl.options.chain_fit(need.facility_id, cand.side.id, true).path;
+  }
   impl.ranker->Reason(need.side, cand.side, dir, &e);
   e.matched_terms = ReadableTerms(evidence);
   if (e.matched_concepts.empty() && !e.matched_terms.empty()) Reword(impl, need, cand, dir, &e);
@@ -697,7 +700,7 @@ StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
     auto fb = FeedbackFor(*impl_, need_id);
     if (auto it = fb.find(candidate_id); it != fb.end()) ev.feedback = it->second;
     if (impl_->options.chain_fit) {
-      ChainFit fit = impl_->options.chain_fit(need->facility_id, candidate_id);
+      ChainFit fit = impl_->options.chain_fit(need->facility_id, candidate_id, true);
       ev.chain_fit = fit.score;
       ev.chain_path = fit.path;
     }

@@ -48,8 +48,10 @@ struct ChainFit {
   double score = 0;   // [0,1]
   std::string path;   // readable path, empty when none
 };
+// `with_path` false: the score alone (ranking every candidate); true: the
+// readable path too (the kept ones' reasons).
 using ChainFitFn = std::function<ChainFit(const std::string& facility_id,
-                                          const std::string& candidate_id)>;
+                                          const std::string& candidate_id, bool with_path)>;
 
 // What Open does when the stored lists are older than the store (records
 // written while no matcher ran, e.g. by `ketnoi import`, or a fill that a
