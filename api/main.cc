@@ -1,6 +1,7 @@
 // The `ketnoi` binary: flag parsing only; each subcommand lives in its own
 // translation unit behind api/commands.h.
 #include <CLI/CLI.hpp>
+#include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   using namespace ketnoi::api;
   // Logs go to stderr: stdout carries the commands' output (tables, JSON).
   spdlog::set_default_logger(spdlog::stderr_color_mt("ketnoi"));
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug|info|warn|...
   CLI::App app{"ketnoi: matches rural industrial facilities with equipment suppliers and experts"};
   app.require_subcommand(1);
 

@@ -2,9 +2,151 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
 namespace ketnoi::api {
 
+namespace {
+
+// A compact JSON writer for the hot read path (a materialised list per
+// request): appends directly instead of building a JSON value first. Writes
+// the same document as the nlohmann path below (which the pretty-printed
+// CLI form keeps); tests/api/match_json_test.cc compares the two.
+void PutString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default:
+        if (c < 0x20) {
+          static const char kHex[] = "0123456789abcdef";
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void PutNumber(std::string* out, double d) {
+  if (!std::isfinite(d)) {
+    out->append("null");
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  out->append(buf, r.ptr);
+  // A whole number is still written as a float ("1.0"), as the JSON value form does.
+  if (std::string_view(buf, static_cast<size_t>(r.ptr - buf)).find_first_of(".e") ==
+      std::string_view::npos) {
+    out->append(".0");
+  }
+}
+
+void PutKey(std::string* out, std::string_view key) {
+  PutString(out, key);
+  out->push_back(':');
+}
+
+std::string CompactMatchListJson(const engine::MatchList& list) {
+  std::string out;
+  out.reserve(256 + list.items.size() * 1024);
+  out.push_back('{');
+  if (!list.need_id.empty()) {
+    PutKey(&out, "need");
+    PutString(&out, list.need_id);
+    out.push_back(',');
+  }
+  PutKey(&out, "kind");
+  PutString(&out, engine::TargetKindName(list.kind));
+  out.push_back(',');
+  PutKey(&out, "matches");
+  out.push_back('[');
+  for (size_t n = 0; n < list.items.size(); ++n) {
+    const auto& m = list.items[n];
+    const auto& e = m.explanation;
+    if (n > 0) out.push_back(',');
+    out.push_back('{');
+    PutKey(&out, "id");
+    PutString(&out, m.id);
+    out.push_back(',');
+    PutKey(&out, "name");
+    PutString(&out, m.name);
+    out.push_back(',');
+    PutKey(&out, "score");
+    PutNumber(&out, e.score);
+    out.append(",\"reason\":{\"vi\":");
+    PutString(&out, e.reason_vi);
+    out.append(",\"en\":");
+    PutString(&out, e.reason_en);
+    out.append("},");
+    for (int pass = 0; pass < 2; ++pass) {
+      PutKey(&out, pass == 0 ? "features" : "values");
+      out.push_back('{');
+      for (int i = 0; i < engine::kNumRankFeatures; ++i) {
+        if (i > 0) out.push_back(',');
+        PutKey(&out, engine::RankFeatureName(static_cast<engine::RankFeature>(i)));
+        PutNumber(&out, pass == 0 ? e.contributions[i] : e.values[i]);
+      }
+      out.append("},");
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+      PutKey(&out, pass == 0 ? "matched_concepts" : "matched_terms");
+      out.push_back('[');
+      const auto& v = pass == 0 ? e.matched_concepts : e.matched_terms;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        PutString(&out, v[i]);
+      }
+      out.append("],");
+    }
+    PutKey(&out, "province_id");
+    PutString(&out, m.province_id);
+    out.push_back(',');
+    PutKey(&out, "serves_province");
+    out.append(e.serves_province ? "true" : "false");
+    if (e.distance_km) {
+      out.push_back(',');
+      PutKey(&out, "distance_km");
+      PutNumber(&out, *e.distance_km);
+    }
+    auto optional = [&](std::string_view key, const std::string& v) {
+      if (v.empty()) return;
+      out.push_back(',');
+      PutKey(&out, key);
+      PutString(&out, v);
+    };
+    optional("capacity", e.capacity_note);
+    optional("price", e.price_note);
+    optional("chain_path", e.chain_path);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  if (list.version) {
+    out.push_back(',');
+    PutKey(&out, "version");
+    out.append(std::to_string(list.version));
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace
+
 std::string MatchListJson(const engine::MatchList& list, int indent) {
+  if (indent < 0) return CompactMatchListJson(list);
   nlohmann::ordered_json matches = nlohmann::ordered_json::array();
   for (const auto& m : list.items) {
     const auto& e = m.explanation;

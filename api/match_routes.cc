@@ -127,11 +127,9 @@ Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req, ReplyCach
       cache_key.append(1, '\0').append(std::to_string(mr.k));
       if (auto body = cache->Get(cache_key, seq)) return JsonReply(200, *body);
     }
-    auto need = engine->store().GetNeed(mr.need_id);
-    if (!need.ok()) return ErrorReply(NotFound("unknown need '" + mr.need_id + "'"));
-    engine::TargetKind kind = mr.kind.value_or(need->first.kind == engine::NeedKind::kEquipment
-                                                   ? engine::TargetKind::kSupplier
-                                                   : engine::TargetKind::kExpert);
+    auto asks = matcher->TargetOfNeed(mr.need_id);  // from memory, not the store
+    if (!asks) return ErrorReply(NotFound("unknown need '" + mr.need_id + "'"));
+    engine::TargetKind kind = mr.kind.value_or(*asks);
     auto list = matcher->Materialized(mr.need_id, kind);
     if (!list.ok()) return ErrorReply(list.status());
     if (list->items.size() > static_cast<size_t>(mr.k)) list->items.resize(static_cast<size_t>(mr.k));

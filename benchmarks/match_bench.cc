@@ -37,6 +37,8 @@
 //
 //   KETNOI_BENCH_SUPPLIERS=1000000 build-me/benchmarks/match_bench
 #include <benchmark/benchmark.h>
+#include <spdlog/cfg/env.h>
+#include <spdlog/spdlog.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -428,12 +430,13 @@ void BM_RefreshNew(benchmark::State& state) {
   });
   state.counters["errors"] = static_cast<double>(errors);
 }
-BENCHMARK(BM_RefreshNew)->Iterations(20)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RefreshNew)->Iterations(200)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ketnoi::engine
 
 int main(int argc, char** argv) {
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug: each refresh's breakdown
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -193,6 +193,9 @@ class Matcher {
   // 1..100, an unknown province/sector in the filters.
   StatusOr<MatchList> Match(const MatchRequest& request) const;
   StatusOr<MatchList> Search(const SearchRequest& request) const;
+  // The kind a need asks for (equipment: suppliers, expertise: experts),
+  // from memory; nullopt for an unknown need.
+  std::optional<TargetKind> TargetOfNeed(const std::string& need_id) const;
   // The materialised list; NotFound when the need is unknown. Computed (and
   // stored) on first read when missing.
   StatusOr<MatchList> Materialized(const std::string& need_id, TargetKind kind);

@@ -538,6 +538,13 @@ bool ListsAreStale(Matcher::Impl* impl) {
   return last != done || (have_needs && !have_lists);
 }
 
+std::optional<TargetKind> Matcher::TargetOfNeed(const std::string& need_id) const {
+  std::shared_lock lock(impl_->mu);
+  const Party* need = FindNeed(*impl_, need_id);
+  if (need == nullptr) return std::nullopt;
+  return KindOfNeed(*need);
+}
+
 StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind kind) {
   Store& store = *impl_->options.store;
   auto raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
@@ -643,6 +650,7 @@ Status NeedsListing(const Store& store, const std::string& id, std::set<std::str
 }  // namespace
 
 Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
+  const auto start = std::chrono::steady_clock::now();
   std::lock_guard update(impl_->update_mu);
   Store& store = *impl_->options.store;
   Collection& c = impl_->Targets(kind);
@@ -691,10 +699,18 @@ Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
   s = MergeCandidate(impl_.get(), kind, *party, n,
                      std::vector<std::string>(affected.begin(), affected.end()), &full);
   if (!s.ok()) return s;
+  const auto merged = std::chrono::steady_clock::now();
   std::vector<std::pair<std::string, TargetKind>> todo;
   for (const auto& need_id : full) todo.emplace_back(need_id, kind);
   s = MaterializeNeeds(*this, impl_.get(), todo, true);
   if (!s.ok()) return s;
+  const auto end = std::chrono::steady_clock::now();
+  spdlog::debug("refresh after {}: {} needs, {} re-ranked in full; {:.1f} ms ({:.1f} ms merging, "
+                "{:.1f} ms re-ranking)",
+                id, affected.size(), full.size(),
+                std::chrono::duration<double, std::milli>(end - start).count(),
+                std::chrono::duration<double, std::milli>(merged - start).count(),
+                std::chrono::duration<double, std::milli>(end - merged).count());
   return MarkCaughtUp(impl_.get());
 }
 
