@@ -237,22 +237,6 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
       acc[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
     }
   };
-  // The same without the seen array when every contribution is positive: a
-  // zero accumulator marks an untouched document (one random access less per
-  // posting, the walk's cost).
-  auto walk_positive = [&](const Term& q) {
-    const int ki = static_cast<int>(m.vocab->kind(q.id));
-    const float inv_avg = 1.0f / m.vocab->AvgLength(static_cast<FeatureKind>(ki));
-    const float* len = m.kind_len[ki].data();
-    const uint8_t* alive = m.alive.data();
-    float* a = acc.data();
-    for (const Posting& p : m.postings[q.id]) {
-      if (!alive[p.slot]) continue;
-      float norm = k1 * (1 - b + b * len[p.slot] * inv_avg);
-      if (a[p.slot] == 0.0f) touched.push_back(p.slot);
-      a[p.slot] += q.weight * p.tf * (k1 + 1) / (p.tf + norm);
-    }
-  };
   size_t total_postings = 0;
   for (const Term& t : terms) total_postings += m.postings[t.id].size();
   if (max_postings > 0 && total_postings > max_postings && k > 0) {
@@ -268,18 +252,14 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
       const size_t n = m.postings[by_rarity[i].id].size();
       if (i > 0 && spent + n > max_postings) break;
       spent += n;
-      if (all_positive) {
-        walk_positive(by_rarity[i]);
-      } else {
-        walk(by_rarity[i]);
-      }
+      walk(by_rarity[i]);
     }
     std::vector<SparseHit> partial_hits;
     partial_hits.reserve(touched.size());
     for (uint32_t slot : touched) {
       if (acc[slot] > 0) partial_hits.push_back({static_cast<int64_t>(slot), acc[slot]});
       acc[slot] = 0;
-      if (!all_positive) seen[slot] = 0;
+      seen[slot] = 0;
     }
     touched.clear();
     auto worse = [](const SparseHit& a, const SparseHit& b) {
@@ -327,11 +307,7 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
       }
     }
     walked += m.postings[terms[i].id].size();
-    if (all_positive && !prune) {
-      walk_positive(terms[i]);
-    } else {
-      walk(terms[i]);
-    }
+    walk(terms[i]);
   }
   if (full < terms.size()) {
     // Keep the documents that can still reach the k-th partial score, and
@@ -391,7 +367,7 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
   for (uint32_t slot : touched) {
     if (acc[slot] > 0) hits.push_back({m.slots[slot].id, acc[slot]});
     acc[slot] = 0;
-    if (!all_positive || prune) seen[slot] = 0;
+    seen[slot] = 0;
   }
   touched.clear();
   auto worse = [](const SparseHit& a, const SparseHit& b) {
