@@ -123,36 +123,21 @@ Status ValueChainGraph::Build(const Store& store) {
   const Rep& rep = *rep_;
   std::vector<Prepared> prepared;
   std::vector<Link> links;
-  Status s = ScanParallel(
-      store, Family::kFacilities, threads,
-      [&](std::string_view v, Prepared* p) {
-        auto r = DecodeFacility(v, JsonForm::kStored, kStoredDepth);
-        if (!r.ok()) return r.status();
-        *p = rep.Prepare(*r);
-        return Status::OK();
-      },
-      &prepared);
+  // One record kind decoded by `decode` and prepared for the graph.
+  auto prepare = [&rep](auto decode) {
+    return [&rep, decode](std::string_view v, Prepared* p) -> Status {
+      auto r = decode(v, JsonForm::kStored, kStoredDepth);
+      if (!r.ok()) return r.status();
+      *p = rep.Prepare(*r);
+      return Status::OK();
+    };
+  };
+  Status s = ScanParallel(store, Family::kFacilities, threads, prepare(DecodeFacility), &prepared);
   if (s.ok()) {
-    s = ScanParallel(
-        store, Family::kSuppliers, threads,
-        [&](std::string_view v, Prepared* p) {
-          auto r = DecodeSupplier(v, JsonForm::kStored, kStoredDepth);
-          if (!r.ok()) return r.status();
-          *p = rep.Prepare(*r);
-          return Status::OK();
-        },
-        &prepared);
+    s = ScanParallel(store, Family::kSuppliers, threads, prepare(DecodeSupplier), &prepared);
   }
   if (s.ok()) {
-    s = ScanParallel(
-        store, Family::kExperts, threads,
-        [&](std::string_view v, Prepared* p) {
-          auto r = DecodeExpert(v, JsonForm::kStored, kStoredDepth);
-          if (!r.ok()) return r.status();
-          *p = rep.Prepare(*r);
-          return Status::OK();
-        },
-        &prepared);
+    s = ScanParallel(store, Family::kExperts, threads, prepare(DecodeExpert), &prepared);
   }
   if (s.ok()) {
     s = ScanParallel(

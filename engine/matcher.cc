@@ -1,5 +1,7 @@
 #include "engine/matcher.h"
 
+#include "common/parallel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -180,9 +182,7 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
 
 ParallelParties::ParallelParties(std::unordered_map<int64_t, std::shared_ptr<const Party>>* out,
                                  size_t max_threads)
-    : out_(out),
-      threads_(std::max<size_t>(
-          1, std::min<size_t>(std::thread::hardware_concurrency(), max_threads))) {}
+    : out_(out), threads_(max_threads) {}
 
 void ParallelParties::Add(int64_t n, std::function<std::shared_ptr<Party>()> make) {
   jobs_.emplace_back(n, std::move(make));
@@ -192,36 +192,19 @@ void ParallelParties::Add(int64_t n, std::function<std::shared_ptr<Party>()> mak
 void ParallelParties::Flush() {
   if (jobs_.empty()) return;
   std::vector<std::shared_ptr<Party>> made(jobs_.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < jobs_.size();) made[i] = jobs_[i].second();
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(threads_, jobs_.size()); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  ParallelFor(jobs_.size(), threads_, [&](size_t i) { made[i] = jobs_[i].second(); });
   for (size_t i = 0; i < jobs_.size(); ++i) (*out_)[jobs_[i].first] = std::move(made[i]);
   jobs_.clear();
 }
 
 Status ForCollectionsInParallel(const std::function<Status(int)>& fn) {
   static constexpr int kOrder[] = {2, 0, 3, 1};  // by usual size
-  std::atomic<size_t> next{0};
-  Status errors[2];
-  auto worker = [&](Status* error) {
-    for (size_t i; (i = next.fetch_add(1)) < 4;) {
-      Status s = fn(kOrder[i]);
-      if (!s.ok()) {
-        *error = s;
-        next = 4;
-        return;
-      }
-    }
-  };
-  std::thread other(worker, &errors[1]);
-  worker(&errors[0]);
-  other.join();
-  return !errors[0].ok() ? errors[0] : errors[1];
+  Status errors[4];
+  ParallelFor(4, 2, [&](size_t i) { errors[i] = fn(kOrder[i]); });
+  for (const Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
 }
 
 indexer::Document CandidateDocument(int64_t id, const std::string& name, const std::string& text,

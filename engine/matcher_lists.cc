@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/parallel.h"
 #include "engine/matcher.h"
 #include "engine/match_list_codec.h"
 #include "engine/matcher_internal.h"
@@ -327,22 +328,13 @@ Status MaterializeNeeds(const Matcher& m, Matcher::Impl* impl,
                         bool skip_unknown) {
   Store& store = *impl->options.store;
   constexpr size_t kBlock = 256;
-  const size_t threads = std::max<size_t>(
-      1, std::min<size_t>(std::thread::hardware_concurrency(), impl->options.refresh_threads));
   std::vector<StatusOr<PendingList>> block;
   for (size_t from = 0; from < needs.size(); from += kBlock) {
     const size_t n = std::min(kBlock, needs.size() - from);
     block.assign(n, StatusOr<PendingList>(Internal("not computed")));
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < n;) {
-        block[i] = ComputeList(m, *impl, needs[from + i].first, needs[from + i].second);
-      }
-    };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    ParallelFor(n, impl->options.refresh_threads, [&](size_t i) {
+      block[i] = ComputeList(m, *impl, needs[from + i].first, needs[from + i].second);
+    });
 
     WriteBatch batch;
     uint64_t seq = ReadCounter(store, kLeadSeqKey);

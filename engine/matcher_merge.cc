@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/parallel.h"
 #include "engine/match_list_codec.h"
 #include "engine/matcher_internal.h"
 #include "engine/store.h"
@@ -154,17 +155,8 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       d.merge = std::move(**merged);
     }
   };
-  const size_t threads = std::max<size_t>(
-      1, std::min({static_cast<size_t>(std::thread::hardware_concurrency()),
-                   impl->options.refresh_threads, need_ids.size() / 16}));
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < need_ids.size();) decide(i);
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  ParallelFor(need_ids.size(), std::min(impl->options.refresh_threads, need_ids.size() / 16),
+              decide);
 
   WriteBatch batch;
   uint64_t seq = ReadCounter(store, kLeadSeqKey);

@@ -1,5 +1,7 @@
 #include "indexer/retriever.h"
 
+#include "common/parallel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -36,19 +38,11 @@ std::vector<Feature> AnalyzeFields(const Analyzer& analyzer, const std::vector<T
 
 namespace {
 
-// Runs fn(i) for i in [0, n) on up to the hardware's threads.
+// Runs fn(i) for i in [0, n) on the machine's cores, one thread per 64
+// documents at most.
 template <typename Fn>
-void ParallelFor(size_t n, Fn fn) {
-  const size_t threads =
-      std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), n / 64 + 1));
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+void ParallelFor(size_t n, const Fn& fn) {
+  ketnoi::ParallelFor(n, n / 64 + 1, fn);
 }
 
 }  // namespace
