@@ -180,8 +180,65 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
   return p;
 }
 
-ParallelParties::ParallelParties(std::unordered_map<int64_t, std::shared_ptr<const Party>>* out,
-                                 size_t max_threads)
+}  // namespace matcher_detail
+
+uint16_t PartyTable::Intern(std::unordered_map<std::string, uint16_t>* m, const std::string& s) {
+  auto it = m->find(s);
+  if (it != m->end()) return it->second;
+  // Past 65,534 distinct strings the rest share no code: compared as
+  // strings by the filter (never the case for provinces, regions, chains
+  // and languages).
+  if (m->size() >= kNoCode) return kNoCode;
+  const uint16_t code = static_cast<uint16_t>(m->size());
+  m->emplace(s, code);
+  return code;
+}
+
+void PartyTable::Put(int64_t n, std::shared_ptr<const Party> party) {
+  if (n < 0 || party == nullptr) return;
+  const size_t i = static_cast<size_t>(n);
+  if (parties_.size() <= i) {
+    parties_.resize(i + 1);
+    attrs_.resize(i + 1);
+  }
+  if (!parties_[i]) ++count_;
+  Attrs a;
+  a.alive = true;
+  const MatchSide& side = party->side;
+  auto serve = [&](const std::string& province) {
+    const uint16_t code = Intern(&provinces_, province);
+    if (code < kMaskBits) {
+      a.serves[code / 64] |= uint64_t{1} << (code % 64);
+    } else {
+      a.slow = true;
+    }
+  };
+  serve(side.province_id);
+  for (const std::string& p : side.serves_ids) serve(p);
+  a.nationwide = side.nationwide;
+  a.region = Intern(&words_, party->region);
+  a.chain = Intern(&words_, side.chain);
+  a.lang = Intern(&words_, side.lang);
+  if (a.region == kNoCode || a.chain == kNoCode || a.lang == kNoCode) a.slow = true;
+  if (side.budget_vnd) {
+    a.has_budget = true;
+    a.budget_vnd = *side.budget_vnd;
+  }
+  parties_[i] = std::move(party);
+  attrs_[i] = a;
+}
+
+bool PartyTable::Erase(int64_t n) {
+  if (!Has(n)) return false;
+  parties_[static_cast<size_t>(n)].reset();
+  attrs_[static_cast<size_t>(n)] = Attrs{};
+  --count_;
+  return true;
+}
+
+namespace matcher_detail {
+
+ParallelParties::ParallelParties(PartyTable* out, size_t max_threads)
     : out_(out), threads_(max_threads) {}
 
 void ParallelParties::Add(int64_t n, std::function<std::shared_ptr<Party>()> make) {
@@ -193,7 +250,7 @@ void ParallelParties::Flush() {
   if (jobs_.empty()) return;
   std::vector<std::shared_ptr<Party>> made(jobs_.size());
   ParallelFor(jobs_.size(), threads_, [&](size_t i) { made[i] = jobs_[i].second(); });
-  for (size_t i = 0; i < jobs_.size(); ++i) (*out_)[jobs_[i].first] = std::move(made[i]);
+  for (size_t i = 0; i < jobs_.size(); ++i) out_->Put(jobs_[i].first, std::move(made[i]));
   jobs_.clear();
 }
 
@@ -360,16 +417,65 @@ bool Serves(const MatchSide& cand, const std::string& province_id) {
          cand.serves_ids.end();
 }
 
-// The candidate-side filter pushed down into the retriever.
+// The candidate-side filter pushed down into the retriever: the filter's
+// strings are coded once, then each id is answered from the table's compact
+// attributes (PartyTable::Attrs); the party itself is read only for a
+// province the attribute masks cannot hold.
 class PartyFilter : public indexer::IdFilter {
  public:
   PartyFilter(const Collection& c, const ResolvedFilters& f, const MatchSide* need)
-      : c_(c), f_(f), need_(need) {}
+      : c_(c), f_(f) {
+    const PartyTable& t = c.parties;
+    for (const auto& id : f.exclude) {
+      const int64_t n = c.ids.Find(id);
+      if (n >= 0) exclude_.insert(n);
+    }
+    for (const auto& prov : f.provinces) provinces_.push_back({&prov, t.ProvinceCode(prov)});
+    if (f.serves_my_province && need != nullptr && !need->province_id.empty()) {
+      mine_ = {&need->province_id, t.ProvinceCode(need->province_id)};
+    }
+    region_ = f.region.empty() ? kAny : t.WordCode(f.region);
+    lang_ = f.lang.empty() ? kAny : t.WordCode(f.lang);
+    chain_ = f.chain.empty() ? kAny : t.WordCode(f.chain);
+  }
   bool Allows(int64_t id) const override {
-    auto it = c_.parties.find(id);
-    if (it == c_.parties.end()) return false;
-    const Party& p = *it->second;
-    if (f_.exclude.count(p.side.id)) return false;
+    const PartyTable::Attrs* a = c_.parties.AttrsOf(id);
+    if (a == nullptr) return false;
+    if (!exclude_.empty() && exclude_.count(id)) return false;
+    if (a->slow) return AllowsParty(*c_.parties.Find(id));
+    if (!provinces_.empty()) {
+      bool any = false;
+      for (const auto& prov : provinces_) any = any || ServesCoded(*a, prov);
+      if (!any) return false;
+    }
+    // A filter string no party has is kNoCode, which no party's code equals.
+    if (region_ != kAny && a->region != region_) return false;
+    if (lang_ != kAny && a->lang != lang_) return false;
+    if (chain_ != kAny && a->chain != chain_) return false;
+    if (mine_.id != nullptr && !ServesCoded(*a, mine_)) return false;
+    return BudgetFits(a->has_budget, a->budget_vnd);
+  }
+
+ private:
+  static constexpr uint32_t kAny = 0x10000;  // not filtered
+  struct Province {
+    const std::string* id = nullptr;
+    uint16_t code = PartyTable::kNoCode;
+  };
+  // REQUIRES: !a.slow (every province of the party has its bit).
+  static bool ServesCoded(const PartyTable::Attrs& a, const Province& p) {
+    if (a.nationwide) return true;
+    return p.code < PartyTable::kMaskBits && (a.serves[p.code / 64] >> (p.code % 64) & 1);
+  }
+  bool BudgetFits(bool has, int64_t budget) const {
+    if (!f_.budget_min && !f_.budget_max) return true;
+    if (!has) return false;  // leads: the need's budget
+    if (f_.budget_min && budget < *f_.budget_min) return false;
+    if (f_.budget_max && budget > *f_.budget_max) return false;
+    return true;
+  }
+  // The same rules on the party's own strings.
+  bool AllowsParty(const Party& p) const {
     if (!f_.provinces.empty()) {
       bool any = false;
       for (const auto& prov : f_.provinces) any = any || Serves(p.side, prov);
@@ -378,23 +484,18 @@ class PartyFilter : public indexer::IdFilter {
     if (!f_.region.empty() && p.region != f_.region) return false;
     if (!f_.lang.empty() && p.side.lang != f_.lang) return false;
     if (!f_.chain.empty() && p.side.chain != f_.chain) return false;
-    if (f_.serves_my_province && need_ != nullptr && !need_->province_id.empty() &&
-        !Serves(p.side, need_->province_id)) {
-      return false;
-    }
-    if (f_.budget_min || f_.budget_max) {  // leads: the need's budget
-      if (!p.side.budget_vnd) return false;
-      if (f_.budget_min && *p.side.budget_vnd < *f_.budget_min) return false;
-      if (f_.budget_max && *p.side.budget_vnd > *f_.budget_max) return false;
-    }
-    return true;
+    if (mine_.id != nullptr && !Serves(p.side, *mine_.id)) return false;
+    return BudgetFits(p.side.budget_vnd.has_value(), p.side.budget_vnd.value_or(0));
   }
 
- private:
   const Collection& c_;
   const ResolvedFilters& f_;
-  const MatchSide* need_;
+  std::unordered_set<int64_t> exclude_;
+  std::vector<Province> provinces_;
+  Province mine_;
+  uint32_t region_ = kAny, lang_ = kAny, chain_ = kAny;
 };
+
 
 std::unordered_map<std::string, double> FeedbackFor(const Matcher::Impl& impl,
                                                     const std::string& need_id) {
@@ -496,9 +597,9 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   std::vector<Scored> scored;
   scored.reserve(found->size());
   for (const auto& c : *found) {
-    auto it = targets.parties.find(c.id);
-    if (it == targets.parties.end()) continue;
-    const Party& other = *it->second;
+    const Party* found_party = targets.parties.Find(c.id);
+    if (found_party == nullptr) continue;
+    const Party& other = *found_party;
     // Reasons are written below for the kept results only.
     Explanation e =
         ScorePair(impl, query_party, other, lead_direction, c.dense, c.sparse, sparse_max, feedback);
@@ -568,8 +669,7 @@ const Party* FindNeed(const Matcher::Impl& impl, const std::string& need_id) {
   for (const Collection& c : impl.needs) {
     int64_t n = c.ids.Find(need_id);
     if (n < 0) continue;
-    auto it = c.parties.find(n);
-    if (it != c.parties.end()) return it->second.get();
+    if (const Party* p = c.parties.Find(n)) return p;
   }
   return nullptr;
 }
@@ -580,14 +680,14 @@ void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& i
                 TargetKind kind, std::string* vi, std::string* en) {
   const Collection& c = impl.Targets(kind);
   int64_t n = c.ids.Find(item.id);
-  auto it = n < 0 ? c.parties.end() : c.parties.find(n);
-  if (it == c.parties.end()) {
+  const Party* cand = c.parties.Find(n);
+  if (cand == nullptr) {
     *vi = item.explanation.reason_vi;
     *en = item.explanation.reason_en;
     return;
   }
   Explanation e = item.explanation;
-  Reword(impl, need, *it->second, Direction::kLead, &e);
+  Reword(impl, need, *cand, Direction::kLead, &e);
   *vi = e.reason_vi;
   *en = e.reason_en;
 }
@@ -661,7 +761,7 @@ StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
   for (TargetKind kind : {TargetKind::kSupplier, TargetKind::kExpert}) {
     const Collection& c = impl_->Targets(kind);
     int64_t n = c.ids.Find(candidate_id);
-    if (n < 0 || !c.parties.count(n)) continue;
+    if (!c.parties.Has(n)) continue;
     // Score this one candidate with the evidence a search would give it.
     indexer::Query q;
     q.fields = {{need->text, kTextWeight}};
@@ -675,7 +775,7 @@ StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
       sparse_max = std::max<double>(sparse_max, cand.sparse);
       if (cand.id == n) mine = cand;
     }
-    const Party& cand = *c.parties.at(n);
+    const Party& cand = *c.parties.Find(n);
     PairEvidence ev;
     ev.dense = mine.dense;
     ev.sparse = mine.sparse;

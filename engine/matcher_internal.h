@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,69 @@ struct Party {
   NeedKind need_kind = NeedKind::kEquipment;
 };
 
+// The parties of one collection by internal id (ids are dense: IdTable),
+// with each party's filter attributes copied into a compact array, so a
+// filter pushed down into the retriever (asked about thousands of ids per
+// query) reads one small record per id instead of a heap object and its
+// strings. Province, region, chain and language strings are coded per table
+// (equal strings, equal codes). Mutation needs external synchronisation
+// (Matcher::Impl::mu held exclusively); const methods may run concurrently.
+class PartyTable {
+ public:
+  static constexpr uint16_t kNoCode = 0xffff;
+  static constexpr int kMaskBits = 128;
+  struct Attrs {
+    uint64_t serves[2] = {0, 0};  // coded provinces < kMaskBits: own + served
+    uint16_t region = kNoCode, chain = kNoCode, lang = kNoCode;
+    bool alive = false;
+    bool nationwide = false;
+    // A province coded >= kMaskBits, or a string left uncoded: the filter
+    // asks the party itself.
+    bool slow = false;
+    bool has_budget = false;
+    int64_t budget_vnd = 0;
+  };
+
+  // Null when absent.
+  const Party* Find(int64_t n) const {
+    return n >= 0 && static_cast<size_t>(n) < parties_.size() ? parties_[n].get() : nullptr;
+  }
+  bool Has(int64_t n) const { return Find(n) != nullptr; }
+  // Null when absent.
+  const Attrs* AttrsOf(int64_t n) const {
+    return n >= 0 && static_cast<size_t>(n) < attrs_.size() && attrs_[n].alive ? &attrs_[n]
+                                                                              : nullptr;
+  }
+  void Put(int64_t n, std::shared_ptr<const Party> party);
+  bool Erase(int64_t n);
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // fn(n, party) in increasing n.
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (size_t n = 0; n < parties_.size(); ++n) {
+      if (parties_[n]) fn(static_cast<int64_t>(n), *parties_[n]);
+    }
+  }
+  // The code of a province id; kNoCode when no party names it.
+  uint16_t ProvinceCode(const std::string& id) const { return Lookup(provinces_, id); }
+  // The code of a region, chain or language; kNoCode when no party has it.
+  uint16_t WordCode(const std::string& word) const { return Lookup(words_, word); }
+
+ private:
+  static uint16_t Lookup(const std::unordered_map<std::string, uint16_t>& m,
+                         const std::string& s) {
+    auto it = m.find(s);
+    return it == m.end() ? kNoCode : it->second;
+  }
+  static uint16_t Intern(std::unordered_map<std::string, uint16_t>* m, const std::string& s);
+
+  std::vector<std::shared_ptr<const Party>> parties_;
+  std::vector<Attrs> attrs_;
+  size_t count_ = 0;
+  std::unordered_map<std::string, uint16_t> provinces_, words_;
+};
+
 struct Collection {
   std::unique_ptr<indexer::Retriever> retriever;
   // The retriever learns its projection in Build; an empty collection is not
@@ -70,7 +134,7 @@ struct Collection {
   bool built = false;
   size_t built_size = 0;
   IdTable ids;
-  std::unordered_map<int64_t, std::shared_ptr<const Party>> parties;
+  PartyTable parties;
 };
 
 struct Matcher::Impl {
@@ -121,14 +185,13 @@ std::shared_ptr<Party> NeedParty(const Matcher::Impl& impl, const Facility& f, c
 // under its id. The analysis of every record at Open is what this spreads.
 class ParallelParties {
  public:
-  ParallelParties(std::unordered_map<int64_t, std::shared_ptr<const Party>>* out,
-                  size_t max_threads);
+  ParallelParties(PartyTable* out, size_t max_threads);
   ~ParallelParties() { Flush(); }
   void Add(int64_t n, std::function<std::shared_ptr<Party>()> make);
   void Flush();
 
  private:
-  std::unordered_map<int64_t, std::shared_ptr<const Party>>* out_;
+  PartyTable* out_;
   size_t threads_;
   std::vector<std::pair<int64_t, std::function<std::shared_ptr<Party>()>>> jobs_;
 };

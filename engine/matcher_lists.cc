@@ -167,7 +167,7 @@ Status RebuildCollection(Matcher::Impl* impl, int which) {
   Store& store = *impl->options.store;
   Collection& c = CollectionOf(impl, which);
   std::vector<indexer::Document> docs;
-  std::unordered_map<int64_t, std::shared_ptr<const Party>> parties;
+  PartyTable parties;
   Status s;
   {
     // Interning ids mutates the table readers use.
@@ -238,14 +238,14 @@ Status AddDocument(Matcher::Impl* impl, int which, const indexer::Document& doc,
   bool rebuild;
   {
     std::shared_lock lock(impl->mu);
-    size_t size = c.parties.size() + (c.parties.count(doc.id) ? 0 : 1);
+    size_t size = c.parties.size() + (c.parties.Has(doc.id) ? 0 : 1);
     rebuild = !c.built || size >= 2 * c.built_size;
   }
   if (rebuild) return RebuildCollection(impl, which);
   Status s = c.retriever->Upsert(doc);
   if (!s.ok()) return s;
   std::unique_lock lock(impl->mu);
-  c.parties[doc.id] = std::move(party);
+  c.parties.Put(doc.id, std::move(party));
   return Status::OK();
 }
 
@@ -400,7 +400,8 @@ Status Matcher::RefreshAll() {
   {
     std::shared_lock lock(impl_->mu);
     for (const Collection& c : impl_->needs) {
-      for (const auto& [n, p] : c.parties) all.emplace_back(p->need_id, KindOfNeed(*p));
+      c.parties.ForEach(
+          [&](int64_t, const Party& p) { all.emplace_back(p.need_id, KindOfNeed(p)); });
     }
   }
   std::sort(all.begin(), all.end());
@@ -483,7 +484,8 @@ void StartListFill(Matcher* m, Matcher::Impl* impl, bool background) {
   {
     std::shared_lock lock(impl->mu);
     for (const Collection& c : impl->needs) {
-      for (const auto& [n, p] : c.parties) fill.order.emplace_back(p->need_id, KindOfNeed(*p));
+      c.parties.ForEach(
+          [&](int64_t, const Party& p) { fill.order.emplace_back(p.need_id, KindOfNeed(p)); });
     }
   }
   std::sort(fill.order.begin(), fill.order.end());
@@ -682,8 +684,7 @@ Status Matcher::OnCandidateChanged(const std::string& id, TargetKind kind) {
   {
     std::shared_lock lock(impl_->mu);
     for (const auto& cand : *found) {
-      auto it = needs.parties.find(cand.id);
-      if (it != needs.parties.end()) affected.insert(it->second->need_id);
+      if (const Party* p = needs.parties.Find(cand.id)) affected.insert(p->need_id);
     }
   }
   // Each need by scoring this one pair where that suffices, the rest re-ranked.
@@ -714,7 +715,7 @@ Status Matcher::OnCandidateDeleted(const std::string& id, TargetKind kind) {
   {
     std::unique_lock lock(impl_->mu);
     n = c.ids.Find(id);
-    if (n >= 0) c.parties.erase(n);
+    if (n >= 0) c.parties.Erase(n);
   }
   if (n >= 0) c.retriever->Remove(n);
   std::set<std::string> affected;
@@ -737,8 +738,7 @@ Status DropNeed(Matcher::Impl* impl, const std::string& need_id) {
     {
       std::unique_lock lock(impl->mu);
       n = c.ids.Find(need_id);
-      if (n < 0 || !c.parties.count(n)) continue;
-      c.parties.erase(n);
+      if (!c.parties.Erase(n)) continue;
     }
     c.retriever->Remove(n);
   }
@@ -758,9 +758,9 @@ Status Matcher::OnFacilityChanged(const std::string& facility_id) {
   {
     std::shared_lock lock(impl_->mu);
     for (const Collection& c : impl_->needs) {
-      for (const auto& [n, p] : c.parties) {
-        if (p->facility_id == facility_id && !current.count(p->need_id)) stale.push_back(p->need_id);
-      }
+      c.parties.ForEach([&](int64_t, const Party& p) {
+        if (p.facility_id == facility_id && !current.count(p.need_id)) stale.push_back(p.need_id);
+      });
     }
   }
   for (const auto& id : stale) {
@@ -775,7 +775,7 @@ Status Matcher::OnFacilityChanged(const std::string& facility_id) {
       {
         std::unique_lock lock(impl_->mu);
         old = c.ids.Find(need.id);
-        if (old >= 0) c.parties.erase(old);
+        if (old >= 0) c.parties.Erase(old);
       }
       if (old >= 0) c.retriever->Remove(old);
     }

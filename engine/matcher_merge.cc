@@ -59,7 +59,7 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
     const double v = list.values[i];
     if (list.ids[i] == cand.side.id || v <= ref_value) continue;
     const int64_t id = targets.ids.Find(list.ids[i]);
-    if (id < 0 || !targets.parties.count(id)) continue;
+    if (!targets.parties.Has(id)) continue;
     ref_n = id;
     ref_value = v;
   }

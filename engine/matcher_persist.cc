@@ -90,7 +90,7 @@ struct Current {
 // interned in c.ids) and, when `parties` is given, their parties.
 // REQUIRES: update_mu held or the matcher not yet shared.
 Status ScanCollection(Matcher::Impl* impl, int which, std::vector<Current>* out,
-                      std::unordered_map<int64_t, std::shared_ptr<const Party>>* parties) {
+                      PartyTable* parties) {
   Store& store = *impl->options.store;
   Collection& c = CollectionAt(impl, which);
   std::unique_lock lock(impl->mu);  // interning mutates the table readers use
@@ -253,7 +253,7 @@ Status LoadCollection(Matcher::Impl* impl, int which, const std::string& dir,
   for (const std::string& name : table->names) c.ids.Intern(name);
 
   std::vector<Current> docs;
-  std::unordered_map<int64_t, std::shared_ptr<const Party>> parties;
+  PartyTable parties;
   Status s = ScanCollection(impl, which, &docs, &parties);
   if (!s.ok()) return s;
   std::vector<const indexer::Document*> upserts;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -248,6 +249,100 @@ TEST_F(SmallMarket, NewSupplierEntersMaterialisedList) {
 
 // Random edits applied incrementally leave the materialised lists as a full
 // recompute over the same indexes makes them.
+// The filters pushed down into the retriever answer from coded attributes
+// (province masks, coded region/chain/language): on a market smaller than
+// the candidate count, where every supplier is a candidate, a filtered match
+// must hold exactly the unfiltered match's members that meet the filter's
+// rule, in the same order.
+TEST(MatcherProperty, FiltersKeepExactlyWhatTheirRulesAllow) {
+  auto engine = OpenEngine(TempPath("filters"));
+  ASSERT_NE(engine, nullptr);
+  const std::vector<std::string> provinces = {"Hà Nội", "Thái Nguyên", "Nam Định", "Bắc Giang",
+                                              "Cần Thơ", "Lâm Đồng"};
+  std::mt19937 rng(11);
+  struct Row {
+    std::string province;
+    std::vector<std::string> serves;
+    bool nationwide = false;
+    std::string lang;
+  };
+  std::map<std::string, Row> rows;
+  for (int i = 0; i < 40; ++i) {
+    Row r;
+    r.province = provinces[rng() % provinces.size()];
+    if (rng() % 5 == 0) {
+      r.nationwide = true;
+      r.serves = {"toàn quốc"};
+    } else {
+      for (int j = 0, n = static_cast<int>(rng() % 3); j < n; ++j) {
+        r.serves.push_back(provinces[rng() % provinces.size()]);
+      }
+    }
+    r.lang = rng() % 3 == 0 ? "en" : "vi";
+    const std::string id = "SF" + std::to_string(i);
+    Supplier s = MakeSupplier(id, r.province, r.serves,
+                              i % 2 ? "Máy sấy chè băng tải 500 kg/ngày" : "Máy vò chè, máy sao chè");
+    s.lang = r.lang;
+    ASSERT_OK(engine->PutSupplier(s));
+    rows[id] = r;
+  }
+  ASSERT_OK(engine->PutFacility(
+      MakeFacility("FF", "Thái Nguyên", "NF", "Cần máy sấy chè và máy vò chè 500 kg/ngày")));
+  auto serves = [&](const Row& r, const std::string& p) {
+    return r.nationwide || r.province == p ||
+           std::find(r.serves.begin(), r.serves.end(), p) != r.serves.end();
+  };
+  auto match = [&](const MatchFilters& f) {
+    MatchRequest req;
+    req.need_id = "NF";
+    req.k = 100;
+    req.filters = f;
+    req.filters.min_score = -100;
+    auto l = engine->matcher()->Match(req);
+    EXPECT_TRUE(l.ok()) << l.status().ToString();
+    std::vector<std::string> ids;
+    if (l.ok()) {
+      for (const auto& item : l->items) ids.push_back(item.id);
+    }
+    return ids;
+  };
+  const std::vector<std::string> all = match({});
+  ASSERT_EQ(all.size(), rows.size());
+  auto expect = [&](const MatchFilters& f, const std::function<bool(const Row&)>& rule,
+                    const std::string& what) {
+    std::vector<std::string> want;
+    for (const auto& id : all) {
+      if (rule(rows[id])) want.push_back(id);
+    }
+    EXPECT_EQ(match(f), want) << what;
+    return want.size();
+  };
+  size_t kept = 0;
+  MatchFilters f;
+  f.serves_my_province = true;
+  kept += expect(f, [&](const Row& r) { return serves(r, "Thái Nguyên"); }, "serves my province");
+  for (const auto& p : provinces) {
+    f = {};
+    f.provinces = {p};
+    kept += expect(f, [&](const Row& r) { return serves(r, p); }, "province " + p);
+  }
+  f = {};
+  f.provinces = {"Cần Thơ", "Lâm Đồng"};
+  f.lang = "en";
+  kept += expect(f, [&](const Row& r) {
+    return r.lang == "en" && (serves(r, "Cần Thơ") || serves(r, "Lâm Đồng"));
+  }, "two provinces, English");
+  f = {};
+  f.lang = "vi";
+  f.exclude_ids = {"SF1", "SF2", "SF404"};
+  f.serves_my_province = true;
+  expect(f, [&](const Row& r) { return r.lang == "vi" && serves(r, "Thái Nguyên") &&
+                                       &r != &rows["SF1"] && &r != &rows["SF2"]; },
+         "Vietnamese, serving my province, two excluded");
+  EXPECT_GT(kept, 0u);
+  EXPECT_LT(kept, 8 * rows.size()) << "the filters must exclude someone";
+}
+
 TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
   std::string db = TempPath("db");
   auto engine = OpenEngine(db);
