@@ -2,7 +2,8 @@
 // overlapping clusters (KETNOI_BENCH_N, default 200,000; set 1000000 for the
 // 1M target), exact flat vs the automatic IVF choice vs HNSW. Search asks
 // for the top 200; counters report recall@10 against exact search, and
-// memory per vector.
+// memory per vector. KETNOI_BENCH_NPROBE=N sets the IVF lists probed
+// (default: VectorIndexOptions' choice).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -60,6 +61,7 @@ std::unique_ptr<VectorIndex> BuildIndex(VectorIndexType type) {
   VectorIndexOptions o;
   o.dim = kDim;
   o.type = type;
+  if (const char* p = std::getenv("KETNOI_BENCH_NPROBE")) o.ivf_nprobe = std::atoi(p);
   auto index = std::move(VectorIndex::Create(o)).value();
   if (!index->Upsert(d.n, d.ids.data(), d.x.data()).ok()) std::abort();
   return index;

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "indexer/binary_io.h"
+#include "indexer/simd_dot.h"
 
 namespace ketnoi::indexer {
 namespace {
@@ -69,6 +70,9 @@ struct VectorIndex::Impl {
                  const float* extra_x);
   void LiveVectors(std::vector<idx_t>* labels, std::vector<float>* x) const;
   size_t stored() const { return label_of.size() + pending.size(); }
+  // Flat and IVF search without Faiss's scan (see the definition).
+  std::vector<std::pair<float, idx_t>> ScanOwn(const float* query, size_t k,
+                                               const IdFilter* filter) const;
 };
 
 VectorIndex::VectorIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -248,12 +252,106 @@ std::vector<int64_t> VectorIndex::Ids() const {
   return ids;
 }
 
+namespace {
+
+// The best k (score, label) pairs seen, kept in a heap whose top is the
+// worst kept: lower score, or equal score and larger label.
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  void Push(float score, idx_t label) {
+    if (heap_.size() < k_) {
+      heap_.emplace_back(score, label);
+      std::push_heap(heap_.begin(), heap_.end(), Worse);
+    } else if (Worse({score, label}, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), Worse);
+      heap_.back() = {score, label};
+      std::push_heap(heap_.begin(), heap_.end(), Worse);
+    }
+  }
+  // Best first.
+  std::vector<std::pair<float, idx_t>> Take() {
+    std::sort_heap(heap_.begin(), heap_.end(), Worse);
+    return std::move(heap_);
+  }
+
+ private:
+  // Heap order: a before b when a is better (the top is then the worst).
+  static bool Worse(const std::pair<float, idx_t>& a, const std::pair<float, idx_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  }
+  size_t k_;
+  std::vector<std::pair<float, idx_t>> heap_;
+};
+
+}  // namespace
+
+// Flat and IVF searches scan Faiss's stored vectors here, with the SIMD
+// inner product (indexer/simd_dot.h), instead of through Faiss: Debian's
+// generic Faiss build multiplies one float at a time and forks an OpenMP
+// team per query. The same lists are probed (the nprobe best centroids) and
+// the same selector applies, so the hits are Faiss's up to last-bit
+// differences in the scores. HNSW still searches through Faiss.
+std::vector<std::pair<float, idx_t>> VectorIndex::Impl::ScanOwn(const float* query, size_t k,
+                                                               const IdFilter* filter) const {
+  const Impl& m = *this;
+  const size_t d = static_cast<size_t>(m.options.dim);
+  const bool select = filter != nullptr || !m.pending.empty();
+  auto allowed = [&](idx_t label) {
+    if (!select) return true;
+    if (label < 0 || m.dead[label]) return false;
+    return filter == nullptr || filter->Allows(m.ext_of_label[label]);
+  };
+  TopK top(k);
+  auto scan = [&](const float* x, const idx_t* labels, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!allowed(labels[i])) continue;
+      top.Push(Dot(query, x + i * d, d), labels[i]);
+    }
+  };
+  if (m.type == VectorIndexType::kFlat) {
+    const auto* idmap = static_cast<const faiss::IndexIDMap2*>(m.index.get());
+    const auto* flat = static_cast<const faiss::IndexFlat*>(idmap->index);
+    scan(flat->get_xb(), idmap->id_map.data(), static_cast<size_t>(flat->ntotal));
+  } else {
+    const auto* ivf = static_cast<const faiss::IndexIVFFlat*>(m.index.get());
+    const auto* quantizer = static_cast<const faiss::IndexFlat*>(ivf->quantizer);
+    const size_t nlist = ivf->nlist;
+    std::vector<float> centroid(nlist);
+    DotMany(query, quantizer->get_xb(), nlist, d, centroid.data());
+    std::vector<uint32_t> lists(nlist);
+    for (size_t i = 0; i < nlist; ++i) lists[i] = static_cast<uint32_t>(i);
+    const size_t probe = std::min<size_t>(nlist, static_cast<size_t>(std::max(1, m.nprobe)));
+    std::partial_sort(lists.begin(), lists.begin() + probe, lists.end(),
+                      [&](uint32_t a, uint32_t b) {
+                        return centroid[a] != centroid[b] ? centroid[a] > centroid[b] : a < b;
+                      });
+    const faiss::InvertedLists* inv = ivf->invlists;
+    for (size_t p = 0; p < probe; ++p) {
+      const size_t list = lists[p];
+      const size_t n = inv->list_size(list);
+      if (n == 0) continue;
+      faiss::InvertedLists::ScopedCodes codes(inv, list);
+      faiss::InvertedLists::ScopedIds ids(inv, list);
+      scan(reinterpret_cast<const float*>(codes.get()), ids.get(), n);
+    }
+  }
+  return top.Take();
+}
+
 StatusOr<std::vector<VectorHit>> VectorIndex::Search(const float* query, size_t k,
                                                      const IdFilter* filter) const {
   const Impl& m = *impl_;
   std::vector<VectorHit> out;
   if (k == 0 || m.label_of.empty()) return out;
   k = std::min(k, m.label_of.size());
+  if (m.type == VectorIndexType::kFlat || m.type == VectorIndexType::kIvf) {
+    for (const auto& [score, label] : m.ScanOwn(query, k, filter)) {
+      if (label < 0 || m.dead[label]) continue;
+      out.push_back({m.ext_of_label[label], score});
+    }
+    return out;
+  }
   std::vector<float> distances(k);
   std::vector<idx_t> labels(k, -1);
   Impl::Selector sel;
@@ -309,9 +407,7 @@ std::vector<float> VectorIndex::Score(const float* query, const std::vector<int6
     } catch (const faiss::FaissException&) {
       continue;
     }
-    float s = 0;
-    for (int j = 0; j < d; ++j) s += query[j] * v[j];
-    out[i] = s;
+    out[i] = Dot(query, v.data(), static_cast<size_t>(d));
   }
   return out;
 }
