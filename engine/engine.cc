@@ -64,6 +64,7 @@ struct Engine::Impl {
     mo.default_min_score = options.default_min_score;
     mo.dim = options.dim;
     mo.stale_lists = stale_lists;
+    mo.lexical_norm = options.lexical_norm;
     if (graph) {
       ValueChainGraph* g = graph.get();
       mo.chain_fit = [g](const std::string& facility, const std::string& cand, bool with_path) {

@@ -57,6 +57,8 @@ struct EngineOptions {
   // recomputed before Open returns by default; `ketnoi serve` recomputes them
   // in the background, `ketnoi match` when read.
   StaleLists stale_lists = StaleLists::kNow;
+  // The lexical feature's normaliser (MatcherOptions::lexical_norm).
+  LexicalNorm lexical_norm = LexicalNorm::kQuery;
 };
 
 class Engine {

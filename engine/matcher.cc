@@ -564,6 +564,14 @@ void Reword(const Matcher::Impl& impl, const Party& need, const Party& cand, Dir
   e->reason_en = again.reason_en;
 }
 
+double LexicalNormaliser(const Matcher::Impl& impl, const std::vector<indexer::Candidate>& found,
+                         const indexer::QueryStats& stats) {
+  if (impl.options.lexical_norm == LexicalNorm::kQuery) return stats.sparse_reference;
+  double best = 0;
+  for (const auto& c : found) best = std::max<double>(best, c.sparse);
+  return best;
+}
+
 struct Scored {
   const Party* party;
   int64_t id;
@@ -586,10 +594,10 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   // Without a restriction the filter would only re-check membership, which
   // the scoring loop does anyway: the retriever then runs unfiltered.
   q.filter = Restricts(filters) ? &filter : nullptr;
-  auto found = targets.retriever->Search(q);
+  indexer::QueryStats stats;
+  auto found = targets.retriever->Search(q, &stats);
   if (!found.ok()) return found.status();
-  double sparse_max = 0;
-  for (const auto& c : *found) sparse_max = std::max<double>(sparse_max, c.sparse);
+  const double sparse_max = LexicalNormaliser(impl, *found, stats);
   if (sparse_max_out) *sparse_max_out = sparse_max;
   Direction dir = lead_direction ? Direction::kLead
                   : kind == TargetKind::kSupplier ? Direction::kNeedToSupplier
@@ -767,12 +775,12 @@ StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
     q.fields = {{need->text, kTextWeight}};
     q.k = impl_->options.candidates;
     if (!c.built) return NotFound("unknown candidate '" + candidate_id + "'");
-    auto found = c.retriever->Search(q);
+    indexer::QueryStats stats;
+    auto found = c.retriever->Search(q, &stats);
     if (!found.ok()) return found.status();
-    double sparse_max = 0;
+    const double sparse_max = matcher_detail::LexicalNormaliser(*impl_, *found, stats);
     indexer::Candidate mine{n, 0, 0, 0};
     for (const auto& cand : *found) {
-      sparse_max = std::max<double>(sparse_max, cand.sparse);
       if (cand.id == n) mine = cand;
     }
     const Party& cand = *c.parties.Find(n);

@@ -62,6 +62,19 @@ enum class StaleLists {
   kOnRead,      // each list is recomputed when first read; nothing else
 };
 
+// What the lexical feature divides a candidate's BM25 by.
+enum class LexicalNorm {
+  // The query's own BM25 reference (indexer::QueryStats::sparse_reference):
+  // a pair's lexical value does not depend on the other candidates, so a
+  // new supplier changes no other member's score and a refresh merges it
+  // into each list alone.
+  kQuery,
+  // The best BM25 among the query's candidates (the first definition): the
+  // best lexical match scores 1, and a new best match changes every other
+  // member's value, which re-ranks that need in full on refresh.
+  kBestCandidate,
+};
+
 struct MatcherOptions {
   Store* store = nullptr;                       // REQUIRED, not owned
   const indexer::Lexicon* lexicon = nullptr;    // may be null, not owned
@@ -75,6 +88,9 @@ struct MatcherOptions {
   // exhaustive top 200 and halves the time; on var/gen-1m (260,000
   // suppliers, ~10M) it bounds a search at ~10 ms. 0: exhaustive.
   size_t sparse_posting_budget = 400000;
+  // Normaliser of the lexical feature; stored lists computed with another
+  // one are recomputed at Open (like stale lists).
+  LexicalNorm lexical_norm = LexicalNorm::kQuery;
   // Length of the materialised lists.
   size_t materialized_k = 30;
   // Matches scoring below this are cut (a request may ask for another).

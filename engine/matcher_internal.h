@@ -210,6 +210,10 @@ indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
 // features and score, no reasons. `other` is the candidate, or the need when
 // `lead_direction`. `feedback` holds the verdicts of the need's pairs by the
 // other side's id. REQUIRES: impl.mu held (shared).
+// The lexical feature's normaliser for a query (MatcherOptions::lexical_norm)
+// from its search: its own reference, or the best candidate's BM25.
+double LexicalNormaliser(const Matcher::Impl& impl, const std::vector<indexer::Candidate>& found,
+                         const indexer::QueryStats& stats);
 Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
                       bool lead_direction, double dense, double sparse, double sparse_max,
                       const std::unordered_map<std::string, double>& feedback);

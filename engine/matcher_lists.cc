@@ -128,6 +128,18 @@ uint64_t StoredLeadSeq(const Store& store, std::string_view cand_id, std::string
 namespace {
 
 constexpr std::string_view kMatchesChangeKey = "matches_change";
+// How the stored lists were ranked, where that changed the scores' meaning
+// (MatcherOptions::lexical_norm); absent: the first definition.
+constexpr std::string_view kListsRankingKey = "lists_ranking";
+
+std::string RankingOf(const Matcher::Impl& impl) {
+  return impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query" : "lexical=best";
+}
+
+std::string StoredRanking(const Store& store) {
+  auto raw = store.GetRaw(Family::kMeta, kListsRankingKey);
+  return raw.ok() ? *raw : "lexical=best";
+}
 
 // The number of the last change-log record (0 when the log is empty).
 uint64_t LastChange(const Store& store, uint64_t from) {
@@ -392,6 +404,13 @@ Status MarkCaughtUp(Matcher::Impl* impl) {
   return store.PutRaw(Family::kMeta, kMatchesChangeKey, std::to_string(last));
 }
 
+// After every list was recomputed: they reflect the store and this ranking.
+Status MarkAllCurrent(Matcher::Impl* impl) {
+  Status s = MarkCaughtUp(impl);
+  if (!s.ok()) return s;
+  return impl->options.store->PutRaw(Family::kMeta, kListsRankingKey, RankingOf(*impl));
+}
+
 }  // namespace
 
 Status Matcher::RefreshAll() {
@@ -410,7 +429,7 @@ Status Matcher::RefreshAll() {
   if (!s.ok()) return s;
   spdlog::info("materialised the lists of {} needs in {:.2f} s", all.size(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return MarkCaughtUp(impl_.get());
+  return MarkAllCurrent(impl_.get());
 }
 
 // ---------------------------------------------------------------- stale lists
@@ -459,7 +478,7 @@ void FillLists(Matcher* m, Matcher::Impl* impl) {
   if (impl->fill.stop.load()) return;
   std::lock_guard update(impl->update_mu);
   if (impl->fill.pending_count.load() != 0) return;  // cannot happen: every block was walked
-  Status s = MarkCaughtUp(impl);
+  Status s = MarkAllCurrent(impl);
   if (!s.ok()) spdlog::error("background list fill: {}", s.ToString());
   spdlog::info("background fill recomputed the lists of {} needs in {:.2f} s", computed,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -517,7 +536,8 @@ Status Matcher::WaitForLists() {
 
 // The lists reflect the store when the change log has nothing newer than
 // what they were computed from; otherwise (records written while no matcher
-// was running, e.g. by `ketnoi import`) everything is recomputed.
+// was running, e.g. by `ketnoi import`) everything is recomputed. Lists
+// ranked another way (kListsRankingKey) are recomputed too.
 bool ListsAreStale(Matcher::Impl* impl) {
   Store& store = *impl->options.store;
   uint64_t done = ReadCounter(store, kMatchesChangeKey);
@@ -529,7 +549,12 @@ bool ListsAreStale(Matcher::Impl* impl) {
        })
       .IgnoreError();
   bool have_needs = !impl->needs[0].parties.empty() || !impl->needs[1].parties.empty();
-  return last != done || (have_needs && !have_lists);
+  if (!have_lists) {
+    // Every list written from now on is ranked this way.
+    store.PutRaw(Family::kMeta, kListsRankingKey, RankingOf(*impl)).IgnoreError();
+  }
+  return last != done || (have_needs && !have_lists) ||
+         (have_lists && StoredRanking(store) != RankingOf(*impl));
 }
 
 std::optional<TargetKind> Matcher::TargetOfNeed(const std::string& need_id) const {

@@ -4,12 +4,14 @@
 // refresh").
 //
 // Why a single pair is enough: the other members' scores do not depend on
-// the changed candidate, except through the lexical normaliser (the best
-// BM25 among the need's candidates), which is recovered from a member whose
-// lexical value is known (normaliser = its BM25 / its lexical value); when
-// the changed candidate would exceed it, or when the list is missing, the
-// need is re-ranked in full. A full list that the candidate leaves is also
-// re-ranked in full: its next member is not stored.
+// the changed candidate. With the query's own lexical normaliser (the
+// default, LexicalNorm::kQuery) that holds outright. With the best
+// candidate's BM25 as normaliser it holds except through that normaliser,
+// which is recovered from a member whose lexical value is known
+// (normaliser = its BM25 / its lexical value); when the changed candidate
+// would exceed it, the need is re-ranked in full. A missing list, and a
+// full list that the candidate leaves (its next member is not stored), are
+// re-ranked in full too.
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -51,27 +53,34 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   Status s = DecodeMatchListSummary(raw_list, RankFeature::kLexical, &list);
   if (!s.ok()) return std::optional<Merge>();  // unreadable: recompute it
   const Collection& targets = impl.Targets(kind);
+  const bool own_norm = impl.options.lexical_norm == LexicalNorm::kQuery;
 
-  // A member with a known lexical value recovers the normaliser.
+  // With the best candidate as normaliser, a member with a known lexical
+  // value recovers it (its BM25 now / its stored value).
   int64_t ref_n = -1;
   double ref_value = 0;
-  for (size_t i = 0; i < list.ids.size(); ++i) {
-    const double v = list.values[i];
-    if (list.ids[i] == cand.side.id || v <= ref_value) continue;
-    const int64_t id = targets.ids.Find(list.ids[i]);
-    if (!targets.parties.Has(id)) continue;
-    ref_n = id;
-    ref_value = v;
+  if (!own_norm) {
+    for (size_t i = 0; i < list.ids.size(); ++i) {
+      const double v = list.values[i];
+      if (list.ids[i] == cand.side.id || v <= ref_value) continue;
+      const int64_t id = targets.ids.Find(list.ids[i]);
+      if (!targets.parties.Has(id)) continue;
+      ref_n = id;
+      ref_value = v;
+    }
+    if (ref_n < 0) return std::optional<Merge>();
   }
-  if (ref_n < 0) return std::optional<Merge>();
 
   indexer::Query q;
   q.fields = {{need.text, kQueryTextWeight}};
-  auto scores = targets.retriever->ScoreDocuments(q, {n, ref_n});
+  indexer::QueryStats stats;
+  auto scores = own_norm ? targets.retriever->ScoreDocuments(q, {n}, &stats)
+                         : targets.retriever->ScoreDocuments(q, {n, ref_n});
   if (!scores.ok()) return scores.status();
   const double sparse = (*scores)[0].sparse;
-  const double sparse_max = (*scores)[1].sparse / ref_value;
-  if (sparse > sparse_max * (1 + 1e-9)) return std::optional<Merge>();
+  const double sparse_max =
+      own_norm ? stats.sparse_reference : (*scores)[1].sparse / ref_value;
+  if (!own_norm && sparse > sparse_max * (1 + 1e-9)) return std::optional<Merge>();
 
   const auto feedback = FeedbackFor(impl, need.need_id);
   Explanation e = ScorePair(impl, need, cand, false, (*scores)[0].dense, sparse, sparse_max,
@@ -82,7 +91,7 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   const bool listed = at != list.ids.end();
   const size_t at_index = static_cast<size_t>(at - list.ids.begin());
   // It held the best BM25: the normaliser may now be another candidate's.
-  if (listed && list.values[at_index] >= 1 - 1e-9) return std::optional<Merge>();
+  if (!own_norm && listed && list.values[at_index] >= 1 - 1e-9) return std::optional<Merge>();
   const bool keeps = e.score >= impl.options.default_min_score;
   // Where it would go among the others.
   size_t pos = 0;

@@ -4,7 +4,9 @@
 //
 // Features (value ranges; the weight multiplies the value):
 //   semantic   [0,1]   cosine of the dense vectors (indexer embedder)
-//   lexical    [0,1]   BM25 score of the candidate over the best in the list
+//   lexical    [0,1]   BM25 score of the candidate over the query's normaliser
+//                      (its own BM25 reference, or the best candidate's
+//                      BM25: MatcherOptions::lexical_norm), capped at 1
 //   concepts   [0,1]   share of the need's lexicon concepts the candidate names
 //   accent     [0,1]   share of the need's accented syllables matched with accents
 //   sector     [-1,1]  candidate speaks of the facility's chain (+), of others only (-)
@@ -111,7 +113,7 @@ struct MatchSide {
 struct PairEvidence {
   double dense = 0;          // cosine
   double sparse = 0;         // BM25
-  double sparse_max = 0;     // best BM25 in the candidate list (normaliser)
+  double sparse_max = 0;     // the lexical normaliser (MatcherOptions::lexical_norm)
   double chain_fit = 0;      // [0,1] from the graph
   std::string chain_path;    // "F003 -supplies-> F010 <-equips- S021" (empty: none)
   double feedback = 0;       // [-1,1]

@@ -210,7 +210,17 @@ SparseVector ExpandQuery(const SparseVector& query, const std::vector<int64_t>& 
 
 }  // namespace
 
-StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
+namespace {
+
+float SparseReference(const SparseVector& q) {
+  float sum = 0;
+  for (const WeightedTerm& t : q) sum += t.weight;
+  return sum;
+}
+
+}  // namespace
+
+StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query, QueryStats* stats) const {
   const Impl& m = *impl_;
   const RetrieverOptions& o = m.options;
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
@@ -220,6 +230,7 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query) const {
   std::vector<float> qv;
   Status s = m.PrepareQuery(features, query, &qsv, &qv);
   if (!s.ok()) return s;
+  if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
   auto dense_hits = m.vectors->Search(qv.data(), std::max(o.dense_candidates, query.k),
                                       query.filter);
   if (!dense_hits.ok()) return dense_hits.status();
@@ -293,7 +304,8 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
 }
 
 StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
-                                                          const std::vector<int64_t>& ids) const {
+                                                          const std::vector<int64_t>& ids,
+                                                          QueryStats* stats) const {
   const Impl& m = *impl_;
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
@@ -302,6 +314,7 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
   std::vector<float> qv;
   Status s = m.PrepareQuery(features, query, &qsv, &qv);
   if (!s.ok()) return s;
+  if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
   std::vector<float> dense = m.vectors->Score(qv.data(), ids);
   std::vector<Candidate> out;
   out.reserve(ids.size());

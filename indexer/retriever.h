@@ -84,6 +84,15 @@ struct Query {
   const IdFilter* filter = nullptr;  // not owned
 };
 
+// What a search or rescoring learned about its query.
+struct QueryStats {
+  // The BM25 that a document holding every known query term once, at the
+  // average length, would score: the sum of the query's term weights. A
+  // scale of the query's own, independent of which documents exist, for
+  // normalising BM25 scores (0 when no query term is known).
+  float sparse_reference = 0;
+};
+
 struct Candidate {
   int64_t id;
   float dense = 0;   // cosine similarity
@@ -126,13 +135,15 @@ class Retriever {
   Status Upsert(const Document& doc);
   bool Remove(int64_t id);
 
-  StatusOr<std::vector<Candidate>> Search(const Query& query) const;
+  // `stats`, when given, receives the query's QueryStats.
+  StatusOr<std::vector<Candidate>> Search(const Query& query, QueryStats* stats = nullptr) const;
   // Both scores of given documents for `query`, as Search computes them
   // for its candidates (dense cosine, sparse BM25; fused left 0), in the
   // order of `ids`; an unknown id scores 0 on both sides. For rescoring a
   // few known documents without a search (query.k and filter unused).
   StatusOr<std::vector<Candidate>> ScoreDocuments(const Query& query,
-                                                  const std::vector<int64_t>& ids) const;
+                                                  const std::vector<int64_t>& ids,
+                                                  QueryStats* stats = nullptr) const;
   // The lexical evidence: query terms document `id` contains.
   std::vector<MatchedTerm> Explain(const Query& query, int64_t id) const;
   // The same for several documents, analysing the query once.

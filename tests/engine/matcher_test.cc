@@ -138,6 +138,42 @@ TEST_F(SmallMarket, SupplierNotServingTheProvinceDrops) {
   EXPECT_EQ(Rank(MatchN1(only_serving), "S2"), -1);
 }
 
+// With the query's own lexical normaliser, a new supplier that becomes the
+// best lexical match is merged into the stored list alone: every other
+// member keeps its stored score to the bit (a full re-rank would move them
+// by the corpus statistics the new document changes).
+TEST_F(SmallMarket, NewBestLexicalMatchIsMergedWithoutReRanking) {
+  auto before = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_GE(before->items.size(), 2u);
+  Supplier best = MakeSupplier("S9", "Thái Nguyên", {"Thái Nguyên"},
+                               "Cần máy sấy chè 500 kg/ngày, ngân sách 300 triệu. Máy sấy chè "
+                               "băng tải 500 kg/ngày, giá 250 triệu");
+  ASSERT_OK(engine_->PutSupplier(best));
+  auto after = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  const MatchItem* s9 = Find(*after, "S9");
+  ASSERT_NE(s9, nullptr);
+  const int lex = static_cast<int>(RankFeature::kLexical);
+  for (const auto& item : before->items) {
+    EXPECT_LT(item.explanation.values[lex], s9->explanation.values[lex]) << item.id;
+    const MatchItem* now = Find(*after, item.id);
+    ASSERT_NE(now, nullptr) << item.id;
+    EXPECT_EQ(now->explanation.score, item.explanation.score) << item.id;
+  }
+  // And the merged list orders its members as a full recompute does (the
+  // scores themselves drift: in a market of five suppliers one more moves
+  // every idf; MatcherProperty.IncrementalEqualsFullRecompute bounds the
+  // drift on the demo market).
+  ASSERT_OK(engine_->matcher()->RefreshAll());
+  auto full = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(full->items.size(), after->items.size());
+  for (size_t i = 0; i < full->items.size(); ++i) {
+    EXPECT_EQ(full->items[i].id, after->items[i].id);
+  }
+}
+
 TEST_F(SmallMarket, CapacityTenTimesOffDrops) {
   MatchList l = MatchN1();
   const MatchItem* s3 = Find(l, "S3");
@@ -465,11 +501,13 @@ std::string StoreWithoutLists(const std::string& tag) {
   return db;
 }
 
-std::unique_ptr<Engine> OpenWithStaleLists(const std::string& db, StaleLists mode) {
+std::unique_ptr<Engine> OpenWithStaleLists(const std::string& db, StaleLists mode,
+                                           LexicalNorm norm = LexicalNorm::kQuery) {
   EngineOptions o;
   o.db = db;
   o.build_graph = false;
   o.stale_lists = mode;
+  o.lexical_norm = norm;
   auto e = Engine::Open(o);
   EXPECT_TRUE(e.ok()) << e.status().ToString();
   return e.ok() ? std::move(*e) : nullptr;
@@ -527,6 +565,29 @@ TEST(StaleLists, BackgroundFillEqualsRecomputingAtOpen) {
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->matcher()->Stats().lists_pending, 0u);
   EXPECT_EQ(AllLists(again.get()), now_lists);
+}
+
+// Lists ranked with another lexical normaliser are stale at the next Open,
+// like lists older than the store.
+TEST(StaleLists, ListsRankedAnotherWayAreRecomputed) {
+  const std::string db = StoreWithoutLists("ranking");
+  std::map<std::string, std::vector<std::pair<std::string, double>>> best_lists;
+  {
+    auto best = OpenWithStaleLists(db, StaleLists::kNow, LexicalNorm::kBestCandidate);
+    ASSERT_NE(best, nullptr);
+    best_lists = AllLists(best.get());
+  }
+  std::map<std::string, std::vector<std::pair<std::string, double>>> own_lists;
+  {
+    auto own = OpenWithStaleLists(StoreWithoutLists("ranking-own"), StaleLists::kNow);
+    ASSERT_NE(own, nullptr);
+    own_lists = AllLists(own.get());
+  }
+  ASSERT_NE(best_lists, own_lists) << "the two normalisers give the same scores";
+  auto reopened = OpenWithStaleLists(db, StaleLists::kOnRead);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->matcher()->Stats().lists_pending, CountNeeds(reopened.get()));
+  EXPECT_EQ(AllLists(reopened.get()), own_lists);
 }
 
 TEST(StaleLists, OnReadRecomputesEachListWhenFirstRead) {
