@@ -4,8 +4,18 @@
 // evidence score for hybrid retrieval.
 //
 // Statistics live in a Vocabulary the index updates as documents come and
-// go, so scores always reflect the live corpus. Removal marks the slot dead;
-// postings are compacted when dead slots pass a quarter of all slots.
+// go, so scores always reflect the live corpus. Removal marks the slot dead
+// (its postings get no impact); postings are compacted when dead slots pass
+// a quarter of all slots.
+//
+// Each posting holds its document's BM25 impact for the term (the
+// saturation, without the query weight) computed at the average lengths of
+// the last refresh, so that a search walks postings with a multiply-add.
+// The averages drift as documents come and go: impacts are recomputed (one
+// pass over all postings, like a compaction) when an average has moved by
+// more than 0.5% and at least half as many documents as are indexed were
+// added or removed since the last refresh. Walked scores therefore only
+// choose candidates; every score Search returns is exact (as Score()).
 // Thread-compatible: const methods may run concurrently; mutation needs
 // external synchronisation.
 #pragma once
@@ -52,23 +62,25 @@ class SparseIndex {
   size_t size() const;
 
   // Top `k` documents by BM25 against `query` (weights from
-  // Vocabulary::QueryWeights), best first; only documents with a positive
-  // score and allowed by `filter` (null: all).
+  // Vocabulary::QueryWeights), best first (equal scores: smaller id first);
+  // only documents with a positive score and allowed by `filter` (null:
+  // all). Scores are exact and equal Score() to the bit.
   // `max_postings` (> 0) bounds the work: a query whose terms hold more
   // postings than that in all is answered from its rarest terms alone, walked
   // until the budget is spent (a term's postings whole; the rarest term
-  // always), and its best max(2k, k + 64) documents by that partial score are
-  // then scored exactly (as Score()) and the top k returned. Common terms
-  // (low idf, e.g. frequent character n-grams) then still count in every
-  // score but no longer choose the candidates. Below the budget, or with 0,
-  // every posting of every term is walked.
+  // always), and its best max(2k, k + 64) documents by that partial score
+  // (plus any within the impacts' drift of the last of them) are then scored
+  // exactly and the top k returned. Common terms (low idf, e.g. frequent
+  // character n-grams) then still count in every score but no longer choose
+  // the candidates. Below the budget, or with 0, every posting of every term
+  // is walked and the top k is the exact one.
   std::vector<SparseHit> Search(const SparseVector& query, size_t k,
                                 const IdFilter* filter = nullptr,
                                 size_t max_postings = 0) const;
-  // On: Search prunes terms that cannot change its top k (MaxScore over
-  // per-term impact bounds); the top k stays the exhaustive one but scores
-  // are summed in another order (last-bit differences, near-ties may swap).
-  // Off (default): every posting of every query term is walked in query order.
+  // On: the unbudgeted Search skips postings that cannot change its top k
+  // (MaxScore over per-term impact bounds); same result as off. Off
+  // (default): every posting of every query term is walked. On the
+  // synthetic datasets the bounds prune little and pruning is slower.
   void SetPruning(bool on);
   // BM25 score of one document (0 when absent or nothing matches).
   float Score(const SparseVector& query, int64_t id) const;

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
 namespace ketnoi::indexer {
 namespace {
 
@@ -75,6 +82,192 @@ TEST(SparseIndex, CompactionKeepsResults) {
   auto hits = index.Search(vocab.QueryWeights(Words({"w3"})), 1000);
   for (const auto& h : hits) EXPECT_GE(h.id, 300);
   EXPECT_EQ(hits.size(), 14u);  // ids 300..399 with i % 7 == 3
+}
+
+// Exact BM25 computed from the features alone (the vocabulary's statistics
+// and weighting, none of the index's structures), in query order.
+float BruteBm25(const Vocabulary& vocab, const SparseVector& query,
+                const std::vector<Feature>& features) {
+  const KindLengths len = LengthsOf(features);
+  float total = 0;
+  for (const WeightedTerm& q : query) {
+    for (const Feature& f : features) {
+      if (vocab.Find(f.term) != q.id) continue;
+      total += q.weight * vocab.Bm25Tf(f.count, len[static_cast<int>(f.kind)], f.kind);
+    }
+  }
+  return total;
+}
+
+// A document of `n` terms of two kinds drawn from a skewed vocabulary of 60
+// syllables and 40 n-grams (counts aggregated, as the analyzer does).
+std::vector<Feature> RandomDoc(std::mt19937* rng, int n) {
+  std::vector<Feature> f;
+  for (int i = 0; i < n; ++i) {
+    const bool gram = (*rng)() % 3 == 0;
+    const int r = static_cast<int>((*rng)() % (gram ? 40 : 60));
+    const int w = r * r / (gram ? 40 : 60);  // low ids more frequent
+    const std::string term = (gram ? "n:" : "s:") + std::to_string(w);
+    bool found = false;
+    for (auto& x : f) {
+      if (x.term == term) {
+        x.count += 1;
+        found = true;
+      }
+    }
+    if (!found) f.push_back({term, gram ? FeatureKind::kCharNgram : FeatureKind::kSyllable, 1});
+  }
+  return f;
+}
+
+class SparseIndexDriftTest : public ::testing::Test {
+ protected:
+  void Add(int64_t id, std::vector<Feature> f) {
+    index_.Upsert(id, f);
+    docs_[id] = std::move(f);
+  }
+  void Drop(int64_t id) {
+    ASSERT_TRUE(index_.Remove(id));
+    docs_.erase(id);
+  }
+  // Search (exhaustive, with a budget and with pruning) must return the
+  // brute-force top k with exact scores, equal to Score().
+  void ExpectExact(const SparseVector& q, size_t k, const IdFilter* filter = nullptr) {
+    std::vector<SparseHit> brute;
+    for (const auto& [id, f] : docs_) {
+      if (filter != nullptr && !filter->Allows(id)) continue;
+      const float s = BruteBm25(vocab_, q, f);
+      if (s > 0) brute.push_back({id, s});
+    }
+    std::sort(brute.begin(), brute.end(), [](const SparseHit& a, const SparseHit& b) {
+      return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    if (brute.size() > k) brute.resize(k);
+    for (bool prune : {false, true}) {
+      index_.SetPruning(prune);
+      const std::vector<SparseHit> hits = index_.Search(q, k, filter);
+      ASSERT_EQ(hits.size(), brute.size()) << "prune " << prune;
+      for (size_t i = 0; i < hits.size(); ++i) {
+        // Same scores rank by rank; ids may differ only between equal scores.
+        EXPECT_NEAR(hits[i].score, brute[i].score, 1e-5 * brute[i].score) << i;
+        EXPECT_NEAR(hits[i].score, BruteBm25(vocab_, q, docs_.at(hits[i].id)),
+                    1e-5 * hits[i].score);
+        EXPECT_EQ(hits[i].score, index_.Score(q, hits[i].id));
+      }
+    }
+    index_.SetPruning(false);
+    // A budget of one posting walks the rarest term alone; the scores it
+    // returns are still exact.
+    for (const SparseHit& h : index_.Search(q, k, filter, 1)) {
+      EXPECT_EQ(h.score, index_.Score(q, h.id));
+    }
+  }
+  std::vector<SparseVector> Queries() {
+    std::vector<SparseVector> out;
+    std::mt19937 rng(7);
+    for (int i = 0; i < 12; ++i) out.push_back(vocab_.QueryWeights(RandomDoc(&rng, 2 + i % 6)));
+    return out;
+  }
+
+  Vocabulary vocab_;
+  SparseIndex index_{&vocab_};
+  std::map<int64_t, std::vector<Feature>> docs_;
+};
+
+TEST_F(SparseIndexDriftTest, ExactWhileAverageLengthsDrift) {
+  std::mt19937 rng(1);
+  for (int64_t id = 0; id < 300; ++id) Add(id, RandomDoc(&rng, 3 + id % 5));
+  for (const auto& q : Queries()) ExpectExact(q, 10);
+  // Ten times longer documents: every average length moves several fold,
+  // checked after each batch of 25 (between refreshes of the impacts).
+  for (int64_t id = 300; id < 600; ++id) {
+    Add(id, RandomDoc(&rng, 40 + id % 37));
+    if (id % 25 == 0) {
+      for (const auto& q : Queries()) ExpectExact(q, 1 + id % 30);
+    }
+  }
+  // And back: the long ones removed (without compaction below a quarter).
+  for (int64_t id = 300; id < 600; id += 3) {
+    Drop(id);
+    if (id % 51 == 0) {
+      for (const auto& q : Queries()) ExpectExact(q, 20);
+    }
+  }
+  IdSetFilter even([] {
+    std::unordered_set<int64_t> ids;
+    for (int64_t id = 0; id < 600; id += 2) ids.insert(id);
+    return ids;
+  }());
+  for (const auto& q : Queries()) ExpectExact(q, 15, &even);
+}
+
+TEST_F(SparseIndexDriftTest, ExactAfterParametersChange) {
+  std::mt19937 rng(2);
+  for (int64_t id = 0; id < 200; ++id) Add(id, RandomDoc(&rng, 2 + id % 40));
+  VocabularyOptions o = vocab_.options();
+  o.k1 = 2.0f;
+  o.b = 0.3f;
+  vocab_.set_options(o);  // impacts were computed at the old k1 and b
+  for (const auto& q : Queries()) ExpectExact(q, 25);
+  Add(1000, RandomDoc(&rng, 9));
+  for (const auto& q : Queries()) ExpectExact(q, 25);
+}
+
+TEST_F(SparseIndexDriftTest, RemovedAndReplacedDocumentsNeverReturn) {
+  std::mt19937 rng(3);
+  for (int64_t id = 0; id < 400; ++id) Add(id, RandomDoc(&rng, 5 + id % 9));
+  for (int64_t id = 0; id < 400; id += 2) Drop(id);        // past a quarter: compacted
+  for (int64_t id = 1; id < 120; id += 2) Drop(id);        // dead postings again
+  for (int64_t id = 121; id < 200; id += 2) Add(id, RandomDoc(&rng, 3));  // replaced
+  for (const auto& q : Queries()) {
+    ExpectExact(q, 1000);
+    for (const SparseHit& h : index_.Search(q, 1000)) EXPECT_TRUE(docs_.count(h.id)) << h.id;
+  }
+}
+
+TEST_F(SparseIndexDriftTest, PrunedSearchLeavesNothingBehind) {
+  // A rare, heavy term and twelve common ones (each in two thirds of the
+  // documents), so that pruning stops walking after half of the common
+  // terms and drops most documents; the searches after it must not be
+  // affected (each thread reuses its scratch).
+  std::mt19937 rng(4);
+  auto common = [&](int n) {
+    std::vector<Feature> f;
+    for (int t = 0; t < 12; ++t) {
+      if (static_cast<int>(rng() % 12) < n) {
+        f.push_back({"s:c" + std::to_string(t), FeatureKind::kSyllable,
+                     static_cast<float>(1 + rng() % 3)});
+      }
+    }
+    return f;
+  };
+  for (int64_t id = 0; id < 4000; ++id) {
+    std::vector<Feature> f = common(8);
+    if (id % 97 == 0) f.push_back({"s:rare", FeatureKind::kSyllable, 1});
+    Add(id, std::move(f));
+  }
+  std::vector<Feature> qf;
+  for (int t = 0; t < 12; ++t) qf.push_back({"s:c" + std::to_string(t), FeatureKind::kSyllable, 1});
+  qf.push_back({"s:rare", FeatureKind::kSyllable, 3});
+  const SparseVector q = vocab_.QueryWeights(qf);
+  index_.SetPruning(false);
+  const std::vector<SparseHit> before = index_.Search(q, 5);
+  for (int round = 0; round < 8; ++round) {
+    index_.SetPruning(true);
+    const std::vector<SparseHit> pruned = index_.Search(q, 5);
+    ASSERT_EQ(pruned.size(), before.size());
+    for (size_t i = 0; i < pruned.size(); ++i) EXPECT_EQ(pruned[i].id, before[i].id);
+    index_.SetPruning(false);
+    ExpectExact(vocab_.QueryWeights(common(3 + round)), 50);
+  }
+}
+
+TEST(SparseIndex, ZeroKAndUnknownTermsGiveNothing) {
+  Vocabulary vocab;
+  SparseIndex index(&vocab);
+  index.Upsert(1, Words({"may", "say"}));
+  EXPECT_TRUE(index.Search(vocab.QueryWeights(Words({"may"})), 0).empty());
+  EXPECT_TRUE(index.Search({{12345, 1.0f}}, 10).empty());
 }
 
 }  // namespace
