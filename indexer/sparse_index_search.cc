@@ -1,0 +1,259 @@
+// SparseIndex::Search (see the comment below and sparse_index.h).
+#include "indexer/sparse_index.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "indexer/sparse_index_internal.h"
+
+namespace ketnoi::indexer {
+namespace {
+
+using sparse_internal::Better;
+using sparse_internal::Bm25Params;
+using sparse_internal::CurrentParams;
+using sparse_internal::DocTerm;
+using sparse_internal::Posting;
+using sparse_internal::SearchScratch;
+using sparse_internal::Slot;
+using sparse_internal::Worse;
+
+// Relative float rounding allowance when comparing walked with exact scores
+// (sums of a few hundred terms are good to ~1e-5).
+constexpr float kRoundingSlack = 1e-3f;
+
+}  // namespace
+
+// How Search works. The walk adds, per posting, the query weight times the
+// stored impact: no length load, no division, no alive check. Stored
+// impacts are computed at the reference averages (Impl::ref), which lag the
+// live ones by at most the refresh drift; for a term of a kind whose average
+// moved by the factor s = ref avg / current avg, the stored impact is
+// between min(1, s) and max(1, s) times the exact one (the length term of
+// the denominator scales by s, the rest does not). So with positive query
+// weights every walked score W of a document lies within [lo, hi] times its
+// exact score S, lo and hi over the query's kinds. The result is then
+// chosen by exact score: documents are taken by decreasing W and scored
+// exactly (as Score()) until W < lo * (k-th best exact score), beyond which
+// none can enter. Returned scores are always exact, equal to Score() to the
+// bit; with fresh impacts (lo = hi = 1) about k documents are scored, a
+// drift of d% adds those within d% of the k-th score.
+std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
+                                           const IdFilter* filter, size_t max_postings) const {
+  const Impl& m = *impl_;
+  if (k == 0) return {};
+  thread_local SearchScratch scratch;
+  SearchScratch& sc = scratch;
+  sc.Prepare(m.slots.size());
+  const Bm25Params cur = CurrentParams(*m.vocab);
+  // The bound above needs the same k1 and b, 0 <= b <= 1 and k1 >= 0.
+  const bool same_shape = cur.k1 == m.ref.k1 && cur.b == m.ref.b && cur.k1 >= 0 &&
+                          cur.b >= 0 && cur.b <= 1;
+
+  // Terms by decreasing impact bound (MaxScore): once the k-th best partial
+  // score exceeds the summed bounds of the terms left (with the lo/hi
+  // margin), no untouched document can reach the top k, so those terms are
+  // only probed for the documents that still can. Not used with a filter,
+  // whose allowed top k may lie deeper than the unfiltered one. Off, terms
+  // are walked in query order.
+  struct Term {
+    uint32_t id;
+    float weight;
+    float bound;
+  };
+  std::vector<Term> terms;
+  terms.reserve(query.size());
+  bool all_positive = true;
+  float lo = 1, hi = 1;
+  for (const WeightedTerm& q : query) {
+    if (q.id >= m.postings.size() || m.postings[q.id].empty()) continue;
+    // (A weight too small for its contributions to stay normal floats
+    // counts as not positive: the walk marks documents by a non-zero sum.)
+    all_positive = all_positive && q.weight > 1e-20f;
+    const int kind = m.term_kind[q.id];
+    const float s = m.ref.avg[kind] / cur.avg[kind];
+    lo = std::min(lo, s);
+    hi = std::max(hi, s);
+    // 1% slack covers float rounding of the bound against the sums below.
+    terms.push_back({q.id, q.weight, 1.01f * q.weight * m.max_impact[q.id]});
+  }
+  const bool bounded = same_shape && all_positive;
+  // A walked score is within [lo, hi] times the exact one, so a document
+  // whose exact score (or exact partial score) beats another's has a walked
+  // one of at least `margin` times the other's.
+  const float margin = bounded ? lo / hi * (1 - kRoundingSlack) : 1.0f;
+  size_t total_postings = 0;
+  for (const Term& t : terms) total_postings += m.postings[t.id].size();
+  if (max_postings > 0 && total_postings > max_postings) {
+    // Over the budget: the rarest terms (the most selective, highest idf)
+    // are walked until the budget is spent, the common ones are left out of
+    // the selection; the best partial scores are then scored exactly.
+    std::vector<Term> by_rarity = terms;
+    std::stable_sort(by_rarity.begin(), by_rarity.end(), [&](const Term& x, const Term& y) {
+      return m.postings[x.id].size() < m.postings[y.id].size();
+    });
+    size_t spent = 0;
+    for (size_t i = 0; i < by_rarity.size(); ++i) {
+      const size_t n = m.postings[by_rarity[i].id].size();
+      if (i > 0 && spent + n > max_postings) break;
+      spent += n;
+      sc.Walk(m.postings[by_rarity[i].id], by_rarity[i].weight);
+    }
+    return m.Rescore(sc, query, cur, k, std::max(2 * k, k + 64), margin, filter);
+  }
+  const bool prune = m.prune && filter == nullptr && bounded;
+  if (prune) {
+    std::sort(terms.begin(), terms.end(),
+              [](const Term& x, const Term& y) { return x.bound > y.bound; });
+  }
+  std::vector<float> rest(terms.size() + 1, 0.0f);
+  for (size_t i = terms.size(); i-- > 0;) rest[i] = rest[i + 1] + terms[i].bound;
+  size_t full = terms.size();  // terms [0, full) walked over all postings
+  float theta = 0;
+  size_t walked = 0;  // postings walked since the last bound check
+  std::vector<float> partial;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    // A check costs O(touched): made only after walking four times as many
+    // postings, which keeps it well under the cost of the walk.
+    if (prune && i > 0 && sc.touched.size() >= k && walked >= 4 * sc.touched.size()) {
+      walked = 0;
+      partial.clear();
+      for (uint32_t slot : sc.touched) partial.push_back(sc.acc[slot]);
+      std::nth_element(partial.begin(), partial.begin() + (k - 1), partial.end(),
+                       std::greater<float>());
+      if (partial[k - 1] * margin > rest[i]) {
+        full = i;
+        theta = partial[k - 1] * margin;
+        break;
+      }
+    }
+    walked += m.postings[terms[i].id].size();
+    sc.Walk(m.postings[terms[i].id], terms[i].weight);
+  }
+  if (full < terms.size()) {
+    // Keep the documents that can still reach theta (each once: `mark`),
+    // and add the remaining terms to them.
+    size_t w = 0, probe_cost = 0, walk_cost = 0;
+    for (size_t i = 0; i < sc.touched.size(); ++i) {
+      const uint32_t slot = sc.touched[i];
+      if (sc.mark[slot] || sc.acc[slot] + rest[full] < theta) {
+        if (!sc.mark[slot]) sc.acc[slot] = 0;
+        continue;
+      }
+      sc.mark[slot] = 1;
+      sc.touched[w++] = slot;
+      probe_cost += m.slots[slot].terms.size();
+    }
+    sc.touched.resize(w);
+    for (size_t i = full; i < terms.size(); ++i) walk_cost += m.postings[terms[i].id].size();
+    if (probe_cost < walk_cost) {
+      // Few candidates left: add the remaining terms through their term
+      // lists, at the impacts the postings hold.
+      std::vector<float>& later_qw = sc.later_qw;
+      if (later_qw.size() < m.postings.size()) later_qw.resize(m.postings.size(), 0.0f);
+      for (size_t i = full; i < terms.size(); ++i) later_qw[terms[i].id] = terms[i].weight;
+      for (uint32_t slot : sc.touched) {
+        const Slot& s = m.slots[slot];
+        for (const DocTerm& t : s.terms) {
+          if (t.id >= later_qw.size() || later_qw[t.id] == 0) continue;
+          const int kind = m.term_kind[t.id];
+          sc.acc[slot] += later_qw[t.id] * m.ref.Saturation(t.weight, s.lengths[kind], kind);
+        }
+      }
+      for (size_t i = full; i < terms.size(); ++i) later_qw[terms[i].id] = 0;
+    } else {
+      // Walk the remaining postings, adding only to the candidates left.
+      for (size_t i = full; i < terms.size(); ++i) {
+        const float qw = terms[i].weight;
+        for (const Posting& p : m.postings[terms[i].id]) {
+          if (sc.mark[p.slot]) sc.acc[p.slot] += qw * p.impact;
+        }
+      }
+    }
+    for (uint32_t slot : sc.touched) sc.mark[slot] = 0;
+  }
+  if (!bounded) return m.ExactAll(sc, query, cur, k, filter);
+  return m.SelectExact(sc, query, cur, k, lo * (1 - kRoundingSlack), filter);
+}
+
+std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const SparseVector& query,
+                                                      const Bm25Params& cur, size_t k, float lo,
+                                                      const IdFilter* filter) const {
+  std::vector<SparseHit> walked = sc.Collect();  // ids are slots here
+  std::make_heap(walked.begin(), walked.end(), Worse);
+  SetQuery(sc, query);
+  // The best k so far by exact score, a heap with the worst of them on top.
+  // The filter is asked only about documents scored here, so a selective
+  // filter costs nothing for the long tail of weak matches.
+  std::vector<SparseHit> best;
+  best.reserve(k);
+  for (auto end = walked.end(); end != walked.begin(); --end) {
+    if (best.size() == k && walked.front().score < lo * best.front().score) break;
+    std::pop_heap(walked.begin(), end, Worse);
+    const Slot& s = slots[static_cast<uint32_t>((end - 1)->id)];
+    if (filter != nullptr && !filter->Allows(s.id)) continue;
+    const SparseHit h{s.id, TableScore(sc, s, cur)};
+    if (!(h.score > 0)) continue;
+    if (best.size() < k) {
+      best.push_back(h);
+      std::push_heap(best.begin(), best.end(), Better);
+    } else if (Better(h, best.front())) {
+      std::pop_heap(best.begin(), best.end(), Better);
+      best.back() = h;
+      std::push_heap(best.begin(), best.end(), Better);
+    }
+  }
+  ClearQuery(sc, query);
+  std::sort(best.begin(), best.end(), Better);
+  return best;
+}
+
+std::vector<SparseHit> SparseIndex::Impl::Rescore(SearchScratch& sc, const SparseVector& query,
+                                                  const Bm25Params& cur, size_t k, size_t rescore,
+                                                  float margin, const IdFilter* filter) const {
+  std::vector<SparseHit> walked = sc.Collect();  // ids are slots here
+  std::vector<SparseHit> out;
+  out.reserve(std::min(rescore, walked.size()));
+  std::make_heap(walked.begin(), walked.end(), Worse);
+  SetQuery(sc, query);
+  float last = 0;  // walked score of the rescore-th allowed document
+  for (auto end = walked.end(); end != walked.begin(); --end) {
+    if (out.size() >= rescore && walked.front().score < margin * last) break;
+    std::pop_heap(walked.begin(), end, Worse);
+    const Slot& s = slots[static_cast<uint32_t>((end - 1)->id)];
+    if (filter != nullptr && !filter->Allows(s.id)) continue;
+    const float score = TableScore(sc, s, cur);
+    if (!(score > 0)) continue;
+    out.push_back({s.id, score});
+    if (out.size() <= rescore) last = (end - 1)->score;
+  }
+  ClearQuery(sc, query);
+  std::sort(out.begin(), out.end(), Better);
+  if (out.size() > k) out.resize(k);
+  return out;
+}
+
+std::vector<SparseHit> SparseIndex::Impl::ExactAll(SearchScratch& sc, const SparseVector& query,
+                                                   const Bm25Params& cur, size_t k,
+                                                   const IdFilter* filter) const {
+  std::vector<SparseHit> hits;
+  SetQuery(sc, query);
+  for (uint32_t slot : sc.touched) {
+    sc.acc[slot] = 0;
+    if (sc.mark[slot]) continue;  // a repeat
+    sc.mark[slot] = 1;
+    const Slot& s = slots[slot];
+    if (!s.alive || (filter != nullptr && !filter->Allows(s.id))) continue;
+    const float score = TableScore(sc, s, cur);
+    if (score > 0) hits.push_back({s.id, score});
+  }
+  ClearQuery(sc, query);
+  for (uint32_t slot : sc.touched) sc.mark[slot] = 0;
+  sc.touched.clear();
+  const size_t n = std::min(k, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + n, hits.end(), Better);
+  hits.resize(n);
+  return hits;
+}
+
+}  // namespace ketnoi::indexer
