@@ -90,6 +90,7 @@ struct SearchScratch {
   std::vector<float> later_qw;  // by term id: weight of a term left to probe
   std::vector<float> query_w;   // by term id: the query's weight (exact scoring)
   std::vector<uint64_t> query_bits;  // by term id: in the query (exact scoring)
+  std::vector<uint64_t> walked_bits;  // by term id: walked (budgeted search)
   std::vector<uint32_t> shared;      // positions of a document's query terms
 
   void Prepare(size_t slots) {
@@ -200,6 +201,7 @@ struct SparseIndex::Impl {
     if (sc.query_w.size() < postings.size()) {
       sc.query_w.resize(postings.size(), 0.0f);
       sc.query_bits.resize(postings.size() / 64 + 1, 0);
+      sc.walked_bits.resize(postings.size() / 64 + 1, 0);
     }
     for (const WeightedTerm& q : query) {
       if (q.id >= postings.size()) continue;
@@ -212,9 +214,13 @@ struct SparseIndex::Impl {
       if (q.id >= postings.size()) continue;
       sc.query_w[q.id] = 0;
       sc.query_bits[q.id / 64] = 0;
+      sc.walked_bits[q.id / 64] = 0;
     }
   }
-  float TableScore(SearchScratch& sc, const Slot& s, const Bm25Params& p) const {
+  // With `partial`, also the sum over the terms marked walked (MarkWalked)
+  // alone, in the same order.
+  float TableScore(SearchScratch& sc, const Slot& s, const Bm25Params& p,
+                   float* partial = nullptr) const {
     const uint64_t* bits = sc.query_bits.data();
     // First the positions of the shared terms, without a branch per term
     // (whether a term is shared is unpredictable), then their contributions.
@@ -226,25 +232,34 @@ struct SparseIndex::Impl {
       shared[n] = static_cast<uint32_t>(j);
       n += (bits[id / 64] >> (id % 64)) & 1;
     }
-    float total = 0;
+    float total = 0, part = 0;
     for (size_t i = 0; i < n; ++i) {
       const DocTerm& t = s.terms[shared[i]];
       const int kind = term_kind[t.id];
-      total += sc.query_w[t.id] * p.Saturation(t.weight, s.lengths[kind], kind);
+      const float c = sc.query_w[t.id] * p.Saturation(t.weight, s.lengths[kind], kind);
+      total += c;
+      if (partial != nullptr && ((sc.walked_bits[t.id / 64] >> (t.id % 64)) & 1)) part += c;
     }
+    if (partial != nullptr) *partial = part;
     return total;
+  }
+  void MarkWalked(SearchScratch& sc, uint32_t term) const {
+    sc.walked_bits[term / 64] |= uint64_t{1} << (term % 64);
   }
 
   // Search's ways of turning walked scores into the result, each resetting
   // the scratch. SelectExact: the top k by exact score, given walked >= lo *
-  // exact for every document. Rescore: the best `rescore` by walked score,
-  // and any other within `margin` of the last of them, scored exactly, the
-  // top k of those. ExactAll: every touched document scored exactly.
+  // exact for every document. Rescore (the budgeted search, `walked` its
+  // walked terms): the best `rescore` documents by exact partial score over
+  // the walked terms, found among the best `rescore` by walked score and
+  // any other within `margin` of the last of them; the top k of those by
+  // exact score. ExactAll: every touched document scored exactly.
   std::vector<SparseHit> SelectExact(SearchScratch& sc, const SparseVector& query,
                                      const Bm25Params& cur, size_t k, float lo,
                                      const IdFilter* filter) const;
   std::vector<SparseHit> Rescore(SearchScratch& sc, const SparseVector& query,
-                                 const Bm25Params& cur, size_t k, size_t rescore, float margin,
+                                 const Bm25Params& cur, const std::vector<uint32_t>& walked,
+                                 size_t k, size_t rescore, float margin,
                                  const IdFilter* filter) const;
   std::vector<SparseHit> ExactAll(SearchScratch& sc, const SparseVector& query,
                                   const Bm25Params& cur, size_t k, const IdFilter* filter) const;

@@ -100,13 +100,15 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
       return m.postings[x.id].size() < m.postings[y.id].size();
     });
     size_t spent = 0;
+    std::vector<uint32_t> walked;
     for (size_t i = 0; i < by_rarity.size(); ++i) {
       const size_t n = m.postings[by_rarity[i].id].size();
       if (i > 0 && spent + n > max_postings) break;
       spent += n;
       sc.Walk(m.postings[by_rarity[i].id], by_rarity[i].weight);
+      walked.push_back(by_rarity[i].id);
     }
-    return m.Rescore(sc, query, cur, k, std::max(2 * k, k + 64), margin, filter);
+    return m.Rescore(sc, query, cur, walked, k, std::max(2 * k, k + 64), margin, filter);
   }
   const bool prune = m.prune && filter == nullptr && bounded;
   if (prune) {
@@ -217,26 +219,44 @@ std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const S
 }
 
 std::vector<SparseHit> SparseIndex::Impl::Rescore(SearchScratch& sc, const SparseVector& query,
-                                                  const Bm25Params& cur, size_t k, size_t rescore,
-                                                  float margin, const IdFilter* filter) const {
-  std::vector<SparseHit> walked = sc.Collect();  // ids are slots here
-  std::vector<SparseHit> out;
-  out.reserve(std::min(rescore, walked.size()));
-  std::make_heap(walked.begin(), walked.end(), Worse);
+                                                  const Bm25Params& cur,
+                                                  const std::vector<uint32_t>& walked, size_t k,
+                                                  size_t rescore, float margin,
+                                                  const IdFilter* filter) const {
+  std::vector<SparseHit> by_walk = sc.Collect();  // ids are slots here
+  std::make_heap(by_walk.begin(), by_walk.end(), Worse);
   SetQuery(sc, query);
+  for (uint32_t term : walked) MarkWalked(sc, term);
+  // Per candidate in popped order: its id, exact score and (with its index
+  // as id) exact partial score.
+  std::vector<int64_t> ids;
+  std::vector<float> full;
+  std::vector<SparseHit> partial;
   float last = 0;  // walked score of the rescore-th allowed document
-  for (auto end = walked.end(); end != walked.begin(); --end) {
-    if (out.size() >= rescore && walked.front().score < margin * last) break;
-    std::pop_heap(walked.begin(), end, Worse);
-    const Slot& s = slots[static_cast<uint32_t>((end - 1)->id)];
-    if (end - 1 != walked.begin()) PrefetchTerms(slots[static_cast<uint32_t>(walked.front().id)]);
-    if (filter != nullptr && !filter->Allows(s.id)) continue;
-    const float score = TableScore(sc, s, cur);
-    if (!(score > 0)) continue;
-    out.push_back({s.id, score});
-    if (out.size() <= rescore) last = (end - 1)->score;
+  for (auto end = by_walk.end(); end != by_walk.begin(); --end) {
+    if (partial.size() >= rescore && by_walk.front().score < margin * last) break;
+    std::pop_heap(by_walk.begin(), end, Worse);
+    const uint32_t slot = static_cast<uint32_t>((end - 1)->id);
+    if (end - 1 != by_walk.begin()) PrefetchTerms(slots[static_cast<uint32_t>(by_walk.front().id)]);
+    if (filter != nullptr && !filter->Allows(slots[slot].id)) continue;
+    float part = 0;
+    ids.push_back(slots[slot].id);
+    full.push_back(TableScore(sc, slots[slot], cur, &part));
+    partial.push_back({static_cast<int64_t>(full.size() - 1), part});
+    if (partial.size() <= rescore) last = (end - 1)->score;
   }
   ClearQuery(sc, query);
+  // The best `rescore` by exact partial score (ties: the earlier popped, as
+  // the walked order had them), then the top k of those by exact score.
+  if (partial.size() > rescore) {
+    std::nth_element(partial.begin(), partial.begin() + (rescore - 1), partial.end(), Better);
+    partial.resize(rescore);
+  }
+  std::vector<SparseHit> out;
+  out.reserve(partial.size());
+  for (const SparseHit& p : partial) {
+    if (full[p.id] > 0) out.push_back({ids[p.id], full[p.id]});
+  }
   std::sort(out.begin(), out.end(), Better);
   if (out.size() > k) out.resize(k);
   return out;

@@ -262,6 +262,60 @@ TEST_F(SparseIndexDriftTest, PrunedSearchLeavesNothingBehind) {
   }
 }
 
+TEST_F(SparseIndexDriftTest, BudgetedSearchScoresTheBestPartialMatches) {
+  // Unique lengths in both kinds (padding terms of fractional counts), so
+  // that no two documents tie on a partial score.
+  std::mt19937 rng(5);
+  auto doc = [&](int64_t id, int n) {
+    std::vector<Feature> f = RandomDoc(&rng, n);
+    f.push_back({"s:pad" + std::to_string(id), FeatureKind::kSyllable, 1 + 0.01f * id});
+    f.push_back({"n:pad" + std::to_string(id), FeatureKind::kCharNgram, 1 + 0.01f * id});
+    return f;
+  };
+  for (int64_t id = 0; id < 500; ++id) Add(id, doc(id, 4 + id % 9));
+  for (int64_t id = 500; id < 700; ++id) Add(id, doc(id, 30 + id % 20));  // drift
+  const size_t k = 5, rescore = 69;                                      // max(2k, k + 64)
+  for (const SparseVector& q : Queries()) {
+    // The terms walked: rarest first, until the budget is spent.
+    std::vector<WeightedTerm> by_df(q.begin(), q.end());
+    std::stable_sort(by_df.begin(), by_df.end(), [&](const WeightedTerm& a, const WeightedTerm& b) {
+      return vocab_.df(a.id) < vocab_.df(b.id);
+    });
+    for (size_t budget : {size_t{1}, size_t{150}, size_t{400}}) {
+      SparseVector walked;
+      size_t spent = 0, total = 0;
+      for (const WeightedTerm& t : by_df) total += vocab_.df(t.id);
+      for (const WeightedTerm& t : by_df) {
+        if (!walked.empty() && spent + vocab_.df(t.id) > budget) break;
+        spent += vocab_.df(t.id);
+        walked.push_back(t);
+      }
+      if (total <= budget) continue;  // not a budgeted search
+      std::sort(walked.begin(), walked.end(),
+                [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
+      std::vector<SparseHit> partial;
+      for (const auto& [id, f] : docs_) {
+        const float s = BruteBm25(vocab_, walked, f);
+        if (s > 0) partial.push_back({id, s});
+      }
+      std::sort(partial.begin(), partial.end(),
+                [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
+      if (partial.size() > rescore) partial.resize(rescore);
+      std::vector<SparseHit> expected;
+      for (const SparseHit& p : partial) expected.push_back({p.id, BruteBm25(vocab_, q, docs_[p.id])});
+      std::sort(expected.begin(), expected.end(),
+                [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
+      if (expected.size() > k) expected.resize(k);
+      const std::vector<SparseHit> hits = index_.Search(q, k, nullptr, budget);
+      ASSERT_EQ(hits.size(), expected.size()) << budget;
+      for (size_t i = 0; i < hits.size(); ++i) {
+        EXPECT_EQ(hits[i].id, expected[i].id) << budget << " " << i;
+        EXPECT_NEAR(hits[i].score, expected[i].score, 1e-5 * expected[i].score);
+      }
+    }
+  }
+}
+
 TEST(SparseIndex, ZeroKAndUnknownTermsGiveNothing) {
   Vocabulary vocab;
   SparseIndex index(&vocab);
