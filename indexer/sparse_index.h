@@ -69,8 +69,8 @@ class SparseIndex {
   // postings than that in all is answered from its rarest terms alone, walked
   // until the budget is spent (a term's postings whole; the rarest term
   // always), and its best max(2k, k + 64) documents by that partial score
-  // (plus any within the impacts' drift of the last of them) are then scored
-  // exactly and the top k returned. Common terms (low idf, e.g. frequent
+  // (exact, over the walked terms) are then scored exactly and the top k
+  // returned. Common terms (low idf, e.g. frequent
   // character n-grams) then still count in every score but no longer choose
   // the candidates. Below the budget, or with 0, every posting of every term
   // is walked and the top k is the exact one.
