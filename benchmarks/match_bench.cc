@@ -424,7 +424,12 @@ void BM_RefreshNew(benchmark::State& state) {
   Timed(state, [&](std::mt19937_64& rng) {
     const Supplier& base = w.supplier_bases[rng() % w.supplier_bases.size()];
     Supplier s = SynthSupplier(base, 0, provs, seed);
-    s.id = "SNEW" + std::to_string(w.next_new++);
+    // A store kept from an earlier run already holds SNEW0, SNEW1, ...: skip
+    // them, so every write is a new supplier (an existing one would be an
+    // update that re-ranks every list it is in).
+    do {
+      s.id = "SNEW" + std::to_string(w.next_new++);
+    } while (w.engine->store().GetSupplier(s.id).ok());
     Status put = w.engine->PutSupplier(s);
     if (!put.ok() && errors++ == 0) std::fprintf(stderr, "PutSupplier: %s\n", put.ToString().c_str());
   });

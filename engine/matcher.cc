@@ -314,6 +314,7 @@ StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
   if (options.store == nullptr) return InvalidArgument("MatcherOptions.store is required");
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
+  for (PreparedNeeds& p : impl->prepared) p.set_capacity(impl->options.prepared_needs);
   impl->reference = &impl->options.store->reference();
   impl->analyzer = std::make_unique<indexer::Analyzer>(impl->options.lexicon);
   impl->ranker = std::make_unique<Ranker>(impl->options.weights, impl->options.lexicon);

@@ -100,6 +100,11 @@ struct MatcherOptions {
   // Threads that rank needs when many lists are recomputed at once (at most
   // the machine's cores).
   size_t refresh_threads = 8;
+  // Needs kept prepared as queries (analysed, looked up, embedded) per
+  // target kind for the refresh merges, ~2 KB each: a new supplier is
+  // scored against ~200 needs, and preparing a need's text was ~70% of a
+  // merge. 0: none kept.
+  size_t prepared_needs = 32768;
   // Stale lists at Open (see StaleLists). Until every stale list has been
   // recomputed, Materialized recomputes a stale one before returning it (so a
   // read never returns a list older than the store) and Leads reports

@@ -125,6 +125,28 @@ class PartyTable {
   std::unordered_map<std::string, uint16_t> provinces_, words_;
 };
 
+// Needs prepared as queries of one target collection (indexer::
+// PreparedQuery) for the refresh merges. Bounded (an arbitrary entry makes
+// room); an entry serves only the text it was prepared from and the
+// retriever generation it belongs to. Thread-safe.
+class PreparedNeeds {
+ public:
+  void set_capacity(size_t n) { capacity_ = n; }
+  StatusOr<std::shared_ptr<const indexer::PreparedQuery>> Get(const indexer::Retriever& retriever,
+                                                              const std::string& need_id,
+                                                              const indexer::Query& query,
+                                                              const std::string& text);
+
+ private:
+  struct Entry {
+    size_t text_hash;
+    std::shared_ptr<const indexer::PreparedQuery> query;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+  size_t capacity_ = 0;
+};
+
 struct Collection {
   std::unique_ptr<indexer::Retriever> retriever;
   // The retriever learns its projection in Build; an empty collection is not
@@ -146,6 +168,8 @@ struct Matcher::Impl {
   std::unique_ptr<Ranker> ranker;
   Collection suppliers, experts;
   Collection needs[2];  // by NeedKind: equipment needs, expert needs
+  // Needs prepared as queries of the suppliers [0] and the experts [1].
+  mutable PreparedNeeds prepared[2];
   // Serialises the On*() updates with each other.
   std::mutex update_mu;
   double build_seconds = 0;

@@ -74,8 +74,15 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   indexer::Query q;
   q.fields = {{need.text, kQueryTextWeight}};
   indexer::QueryStats stats;
-  auto scores = own_norm ? targets.retriever->ScoreDocuments(q, {n}, &stats)
-                         : targets.retriever->ScoreDocuments(q, {n, ref_n});
+  StatusOr<std::vector<indexer::Candidate>> scores = std::vector<indexer::Candidate>{};
+  if (own_norm) {
+    auto prepared = impl.prepared[kind == TargetKind::kSupplier ? 0 : 1].Get(
+        *targets.retriever, need.need_id, q, need.text);
+    if (!prepared.ok()) return prepared.status();
+    scores = targets.retriever->ScoreDocuments(**prepared, {n}, &stats);
+  } else {
+    scores = targets.retriever->ScoreDocuments(q, {n, ref_n});
+  }
   if (!scores.ok()) return scores.status();
   const double sparse = (*scores)[0].sparse;
   const double sparse_max =
@@ -124,6 +131,39 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   m.changed = static_cast<int>(pos);
   return std::optional<Merge>(std::move(m));
 }
+
+}  // namespace
+}  // namespace ketnoi::engine::matcher_detail
+
+namespace ketnoi::engine {
+
+StatusOr<std::shared_ptr<const indexer::PreparedQuery>> PreparedNeeds::Get(
+    const indexer::Retriever& retriever, const std::string& need_id, const indexer::Query& query,
+    const std::string& text) {
+  const size_t text_hash = std::hash<std::string>()(text);
+  const uint64_t generation = retriever.generation();
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(need_id);
+    if (it != entries_.end() && it->second.text_hash == text_hash &&
+        it->second.query->generation == generation) {
+      return it->second.query;
+    }
+  }
+  auto prepared = retriever.Prepare(query);
+  if (!prepared.ok()) return prepared.status();
+  auto shared = std::make_shared<const indexer::PreparedQuery>(std::move(prepared).value());
+  if (capacity_ == 0) return shared;
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= capacity_ && !entries_.count(need_id)) entries_.erase(entries_.begin());
+  entries_[need_id] = {text_hash, shared};
+  return shared;
+}
+
+}  // namespace ketnoi::engine
+
+namespace ketnoi::engine::matcher_detail {
+namespace {
 
 // One need's outcome: skipped (no list or gone), a full re-rank, or a merge.
 struct Decision {

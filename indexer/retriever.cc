@@ -137,6 +137,7 @@ Status Retriever::Build(const std::vector<Document>& docs) {
   impl_->vocab = std::move(vocab);
   impl_->sparse = std::move(sparse);
   impl_->embedder = std::move(embedder);
+  ++impl_->generation;
   impl_->vectors = std::move(index).value();
   return Status::OK();
 }
@@ -320,6 +321,79 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
   out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     out.push_back({ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], m.sparse->Score(qsv, ids[i]), 0});
+  }
+  return out;
+}
+
+size_t PreparedQuery::MemoryBytes() const {
+  size_t bytes = sizeof(*this) + terms.capacity() * sizeof(WeightedTerm) +
+                 vector.capacity() * sizeof(float) + unknown.capacity() * sizeof(Feature);
+  for (const Feature& f : unknown) bytes += f.term.capacity();
+  return bytes;
+}
+
+uint64_t Retriever::generation() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->generation;
+}
+
+StatusOr<PreparedQuery> Retriever::Prepare(const Query& query) const {
+  const Impl& m = *impl_;
+  std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
+  std::shared_lock lock(m.mu);
+  if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
+  PreparedQuery out;
+  out.generation = m.generation;
+  out.vocabulary_size = m.vocab->size();
+  out.vector.assign(m.embedder->dim(), 0.0f);
+  EmbedInput in;
+  in.features = &features;
+  in.vector = &query.vector;
+  Status s = m.embedder->Embed(in, out.vector.data());
+  if (!s.ok()) return s.WithPrefix("query");
+  for (Feature& f : features) {
+    const uint32_t id = m.vocab->Find(f.term);
+    if (id == Vocabulary::kUnknown) {
+      out.unknown.push_back(std::move(f));
+    } else {
+      out.terms.push_back({id, f.count});
+    }
+  }
+  return out;
+}
+
+StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const PreparedQuery& query,
+                                                          const std::vector<int64_t>& ids,
+                                                          QueryStats* stats) const {
+  const Impl& m = *impl_;
+  std::shared_lock lock(m.mu);
+  if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
+  if (query.generation != m.generation) {
+    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
+  }
+  // The BM25 weights with today's idf, as Vocabulary::QueryWeights gives.
+  SparseVector qsv;
+  qsv.reserve(query.terms.size());
+  // (kind weight * idf) * count, in that order, as QueryWeights computes it.
+  const KindWeights& fw = m.vocab->options().weights;
+  for (const WeightedTerm& t : query.terms) {
+    if (m.vocab->df(t.id) == 0) continue;
+    const float w = fw.Of(m.vocab->kind(t.id)) * m.vocab->Idf(t.id) * t.weight;
+    if (w > 0) qsv.push_back({t.id, w});
+  }
+  if (!query.unknown.empty() && m.vocab->size() != query.vocabulary_size) {
+    SparseVector known = m.vocab->QueryWeights(query.unknown);
+    qsv.insert(qsv.end(), known.begin(), known.end());
+  }
+  std::sort(qsv.begin(), qsv.end(),
+            [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
+  if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
+  std::vector<float> dense = m.vectors->Score(query.vector.data(), ids);
+  std::vector<Candidate> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out.push_back(
+        {ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], m.sparse->Score(qsv, ids[i]), 0});
   }
   return out;
 }

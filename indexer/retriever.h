@@ -93,6 +93,22 @@ struct QueryStats {
   float sparse_reference = 0;
 };
 
+// A query analysed, looked up and embedded once (Retriever::Prepare), to be
+// scored against documents again and again (a need against each new
+// supplier): ScoreDocuments then skips the analysis, the term lookups and
+// the projection. It belongs to the retriever that prepared it, until that
+// retriever is rebuilt or loaded (`generation`); terms its vocabulary did
+// not know yet are kept as features and looked up again at use when the
+// vocabulary has grown since.
+struct PreparedQuery {
+  uint64_t generation = 0;
+  size_t vocabulary_size = 0;
+  std::vector<WeightedTerm> terms;  // known terms: id, count (weights at use)
+  std::vector<Feature> unknown;     // features not in the vocabulary then
+  std::vector<float> vector;        // the query's embedding
+  size_t MemoryBytes() const;
+};
+
 struct Candidate {
   int64_t id;
   float dense = 0;   // cosine similarity
@@ -144,6 +160,17 @@ class Retriever {
   StatusOr<std::vector<Candidate>> ScoreDocuments(const Query& query,
                                                   const std::vector<int64_t>& ids,
                                                   QueryStats* stats = nullptr) const;
+  // The query prepared for ScoreDocuments(const PreparedQuery&, ...).
+  StatusOr<PreparedQuery> Prepare(const Query& query) const;
+  // ScoreDocuments(query, ids, stats) for a prepared query: the same
+  // scores. FailedPrecondition when the retriever was rebuilt or loaded
+  // since it was prepared (prepare it again).
+  StatusOr<std::vector<Candidate>> ScoreDocuments(const PreparedQuery& query,
+                                                  const std::vector<int64_t>& ids,
+                                                  QueryStats* stats = nullptr) const;
+  // Changes whenever Build or Load replaces the vocabulary and projection.
+  uint64_t generation() const;
+
   // The lexical evidence: query terms document `id` contains.
   std::vector<MatchedTerm> Explain(const Query& query, int64_t id) const;
   // The same for several documents, analysing the query once.

@@ -21,6 +21,8 @@ struct Retriever::Impl {
   std::unique_ptr<SparseIndex> sparse;
   std::unique_ptr<Embedder> embedder;  // null until Build or Load
   std::unique_ptr<VectorIndex> vectors;
+  // +1 at every Build and Load (PreparedQuery::generation).
+  uint64_t generation = 1;
 
   // The query's BM25 weights and its embedding (`features` analysed from
   // the query's fields). REQUIRES: mu held; embedder set.

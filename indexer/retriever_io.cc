@@ -464,6 +464,7 @@ StatusOr<RetrieverSnapshot> Retriever::Load(const std::string& dir) {
   }
   std::unique_lock lock(impl_->mu);
   impl_->vocab = std::move(vocab);
+  ++impl_->generation;
   impl_->sparse = std::move(sparse);
   impl_->embedder = std::move(embedder);
   impl_->vectors = std::move(vectors);

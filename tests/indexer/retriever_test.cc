@@ -69,6 +69,40 @@ TEST_F(RetrieverTest, UpsertRemoveAndFilter) {
   EXPECT_EQ(retriever_->Stats().documents, 5u);
 }
 
+// A prepared query scores exactly as the query itself, also after the
+// corpus changed (idf, a query word no document had when it was prepared),
+// and is refused after a rebuild.
+TEST_F(RetrieverTest, PreparedQueryScoresAsTheQuery) {
+  const Query q = Q("cần máy sấy chè xoài 300 kg/giờ");
+  auto prepared = retriever_->Prepare(q);
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_FALSE(prepared->unknown.empty()) << "'xoài' is in no document yet";
+  const std::vector<int64_t> ids = {1, 2, 3, 6, 7, 404};
+  auto same = [&](const char* when) -> float {
+    QueryStats a_stats, b_stats;
+    auto a = retriever_->ScoreDocuments(q, ids, &a_stats);
+    auto b = retriever_->ScoreDocuments(*prepared, ids, &b_stats);
+    if (!a.ok() || !b.ok()) {
+      ADD_FAILURE() << when << ": " << a.status().ToString() << " / " << b.status().ToString();
+      return 0;
+    }
+    EXPECT_EQ(a_stats.sparse_reference, b_stats.sparse_reference) << when;
+    EXPECT_GT(b_stats.sparse_reference, 0) << when;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      EXPECT_EQ((*a)[i].sparse, (*b)[i].sparse) << when << " id " << ids[i];
+      EXPECT_EQ((*a)[i].dense, (*b)[i].dense) << when << " id " << ids[i];
+    }
+    return (*b)[4].sparse;  // id 7
+  };
+  same("as built");
+  ASSERT_TRUE(retriever_->Upsert(Doc(6, "Máy sấy chè mini 50 kg/giờ")).ok());
+  ASSERT_TRUE(retriever_->Upsert(Doc(7, "Máy sấy xoài, sấy mít, sấy chuối")).ok());
+  EXPECT_GT(same("after upserts"), 0) << "the word new to the corpus counts";
+  ASSERT_TRUE(retriever_->Build({Doc(1, "Máy sấy chè"), Doc(2, "Máy vò chè")}).ok());
+  auto stale = retriever_->ScoreDocuments(*prepared, ids);
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST(Retriever, ExternalVectorsOfWrongDimensionAreRejected) {
   Analyzer analyzer(nullptr);
   RetrieverOptions o;
