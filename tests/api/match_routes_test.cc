@@ -150,7 +150,7 @@ TEST_F(MatchRoutesTest, FeedbackIsStoredAndMovesTheCandidate) {
   auto after = Body(c->Get("/v1/needs/N003/matches?k=10&live=true"));
   EXPECT_NE(after["matches"][0]["id"], top);
   // Unknown verdict, unknown candidate, rejection without a reason.
-  for (const std::string& body :
+  for (const char* body :
        {R"({"need":"N003","candidate":"S001","verdict":"maybe"})",
         R"({"need":"N003","candidate":"S404","verdict":"accepted"})",
         R"({"need":"N003","candidate":"S001","verdict":"rejected"})"}) {
