@@ -316,20 +316,7 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
   Status s = m.PrepareQuery(features, query, &qsv, &qv);
   if (!s.ok()) return s;
   if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
-  std::vector<float> dense = m.vectors->Score(qv.data(), ids);
-  std::vector<Candidate> out;
-  out.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    out.push_back({ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], m.sparse->Score(qsv, ids[i]), 0});
-  }
-  return out;
-}
-
-size_t PreparedQuery::MemoryBytes() const {
-  size_t bytes = sizeof(*this) + terms.capacity() * sizeof(WeightedTerm) +
-                 vector.capacity() * sizeof(float) + unknown.capacity() * sizeof(Feature);
-  for (const Feature& f : unknown) bytes += f.term.capacity();
-  return bytes;
+  return m.ScoreIds(qsv, qv.data(), ids);
 }
 
 uint64_t Retriever::generation() const {
@@ -388,12 +375,16 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const PreparedQuery& 
   std::sort(qsv.begin(), qsv.end(),
             [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
   if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
-  std::vector<float> dense = m.vectors->Score(query.vector.data(), ids);
+  return m.ScoreIds(qsv, query.vector.data(), ids);
+}
+
+std::vector<Candidate> Retriever::Impl::ScoreIds(const SparseVector& qsv, const float* qv,
+                                                 const std::vector<int64_t>& ids) const {
+  std::vector<float> dense = vectors->Score(qv, ids);
   std::vector<Candidate> out;
   out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    out.push_back(
-        {ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], m.sparse->Score(qsv, ids[i]), 0});
+    out.push_back({ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], sparse->Score(qsv, ids[i]), 0});
   }
   return out;
 }

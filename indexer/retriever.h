@@ -106,7 +106,6 @@ struct PreparedQuery {
   std::vector<WeightedTerm> terms;  // known terms: id, count (weights at use)
   std::vector<Feature> unknown;     // features not in the vocabulary then
   std::vector<float> vector;        // the query's embedding
-  size_t MemoryBytes() const;
 };
 
 struct Candidate {

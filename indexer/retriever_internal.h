@@ -28,6 +28,9 @@ struct Retriever::Impl {
   // the query's fields). REQUIRES: mu held; embedder set.
   Status PrepareQuery(const std::vector<Feature>& features, const Query& query, SparseVector* qsv,
                       std::vector<float>* qv) const;
+  // Both scores of `ids` (unknown: 0), in their order. REQUIRES: mu held.
+  std::vector<Candidate> ScoreIds(const SparseVector& qsv, const float* qv,
+                                  const std::vector<int64_t>& ids) const;
   std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
                               const std::vector<VectorHit>& dense_hits, const Query& query) const;
 
