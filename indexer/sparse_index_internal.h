@@ -117,18 +117,6 @@ struct SearchScratch {
     }
     touched.set_size(n);
   }
-  // The touched slots with a positive walked score as (slot, score), every
-  // accumulator reset to 0.
-  std::vector<SparseHit> Collect() {
-    std::vector<SparseHit> out;
-    out.reserve(touched.size());
-    for (uint32_t slot : touched) {
-      if (acc[slot] > 0) out.push_back({static_cast<int64_t>(slot), acc[slot]});
-      acc[slot] = 0;
-    }
-    touched.clear();
-    return out;
-  }
 };
 
 inline bool Worse(const SparseHit& a, const SparseHit& b) {
@@ -243,19 +231,29 @@ struct SparseIndex::Impl {
     if (partial != nullptr) *partial = part;
     return total;
   }
+  // The touched documents allowed by `filter` that can be among the best `r`
+  // by walked score up to the factor `ratio` (<= 1): every allowed document
+  // whose walked score is at least ratio times the r-th best allowed walked
+  // score, possibly with some below, as (slot, walked score), unordered.
+  // Every accumulator is reset to 0 and `touched` cleared. Costs one pass
+  // over the touched documents and a few selections on a small buffer,
+  // instead of ordering them all: the filter is asked only about documents
+  // above the running threshold.
+  std::vector<SparseHit> CollectBest(SearchScratch& sc, size_t r, float ratio,
+                                     const IdFilter* filter) const;
   void MarkWalked(SearchScratch& sc, uint32_t term) const {
     sc.walked_bits[term / 64] |= uint64_t{1} << (term % 64);
   }
 
   // Search's ways of turning walked scores into the result, each resetting
   // the scratch. SelectExact: the top k by exact score, given walked >= lo *
-  // exact for every document. Rescore (the budgeted search, `walked` its
+  // exact (and walked <= hi * exact) for every document. Rescore (the budgeted search, `walked` its
   // walked terms): the best `rescore` documents by exact partial score over
   // the walked terms, found among the best `rescore` by walked score and
   // any other within `margin` of the last of them; the top k of those by
   // exact score. ExactAll: every touched document scored exactly.
   std::vector<SparseHit> SelectExact(SearchScratch& sc, const SparseVector& query,
-                                     const Bm25Params& cur, size_t k, float lo,
+                                     const Bm25Params& cur, size_t k, float lo, float hi,
                                      const IdFilter* filter) const;
   std::vector<SparseHit> Rescore(SearchScratch& sc, const SparseVector& query,
                                  const Bm25Params& cur, const std::vector<uint32_t>& walked,

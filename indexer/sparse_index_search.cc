@@ -182,13 +182,50 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
     for (uint32_t slot : sc.touched) sc.mark[slot] = 0;
   }
   if (!bounded) return m.ExactAll(sc, query, cur, k, filter);
-  return m.SelectExact(sc, query, cur, k, lo * (1 - kRoundingSlack), filter);
+  return m.SelectExact(sc, query, cur, k, lo * (1 - kRoundingSlack), hi * (1 + kRoundingSlack),
+                       filter);
+}
+
+std::vector<SparseHit> SparseIndex::Impl::CollectBest(SearchScratch& sc, size_t r, float ratio,
+                                                      const IdFilter* filter) const {
+  // `keep` holds the allowed documents at or above the threshold t; when it
+  // fills up, t is raised to ratio times its r-th best score (a lower bound
+  // of the final r-th best) and the rest dropped. With documents in no
+  // particular score order, t soon settles and few pass it.
+  std::vector<SparseHit> keep;
+  size_t cap = std::max<size_t>(8 * r, 1024);
+  keep.reserve(cap);
+  float t = 0;
+  float* acc = sc.acc.data();
+  const auto higher = [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; };
+  for (uint32_t slot : sc.touched) {
+    const float w = acc[slot];
+    acc[slot] = 0;  // a repeat of this slot reads 0 and is skipped
+    if (!(w > 0) || w < t) continue;
+    if (filter != nullptr && !filter->Allows(slots[slot].id)) continue;
+    keep.push_back({static_cast<int64_t>(slot), w});
+    if (keep.size() < cap || r == 0) continue;
+    std::nth_element(keep.begin(), keep.begin() + (r - 1), keep.end(), higher);
+    t = std::max(t, ratio * keep[r - 1].score);
+    keep.erase(std::remove_if(keep.begin(), keep.end(),
+                              [t](const SparseHit& h) { return h.score < t; }),
+               keep.end());
+    // Many documents within the ratio of each other: a larger buffer keeps
+    // the selections rare.
+    if (keep.size() > cap / 2) cap *= 2;
+  }
+  sc.touched.clear();
+  return keep;
 }
 
 std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const SparseVector& query,
                                                       const Bm25Params& cur, size_t k, float lo,
-                                                      const IdFilter* filter) const {
-  std::vector<SparseHit> walked = sc.Collect();  // ids are slots here
+                                                      float hi, const IdFilter* filter) const {
+  // Of the allowed documents, the k best by walked score (W) have exact
+  // scores S >= W / hi, so the k-th best exact score is at least W_k / hi
+  // and the loop below stops before any document with W < lo / hi * W_k:
+  // only those at or above are collected (and the filter is applied there).
+  std::vector<SparseHit> walked = CollectBest(sc, k, lo / hi, filter);  // ids are slots
   std::make_heap(walked.begin(), walked.end(), Worse);
   SetQuery(sc, query);
   // The best k so far by exact score, a heap with the worst of them on top.
@@ -201,7 +238,6 @@ std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const S
     std::pop_heap(walked.begin(), end, Worse);
     const Slot& s = slots[static_cast<uint32_t>((end - 1)->id)];
     if (end - 1 != walked.begin()) PrefetchTerms(slots[static_cast<uint32_t>(walked.front().id)]);
-    if (filter != nullptr && !filter->Allows(s.id)) continue;
     const SparseHit h{s.id, TableScore(sc, s, cur)};
     if (!(h.score > 0)) continue;
     if (best.size() < k) {
@@ -223,7 +259,9 @@ std::vector<SparseHit> SparseIndex::Impl::Rescore(SearchScratch& sc, const Spars
                                                   const std::vector<uint32_t>& walked, size_t k,
                                                   size_t rescore, float margin,
                                                   const IdFilter* filter) const {
-  std::vector<SparseHit> by_walk = sc.Collect();  // ids are slots here
+  // Only documents within `margin` of the rescore-th best allowed walked
+  // score are ever taken below: collected with the filter applied.
+  std::vector<SparseHit> by_walk = CollectBest(sc, rescore, margin, filter);  // ids are slots
   std::make_heap(by_walk.begin(), by_walk.end(), Worse);
   SetQuery(sc, query);
   for (uint32_t term : walked) MarkWalked(sc, term);
@@ -238,7 +276,6 @@ std::vector<SparseHit> SparseIndex::Impl::Rescore(SearchScratch& sc, const Spars
     std::pop_heap(by_walk.begin(), end, Worse);
     const uint32_t slot = static_cast<uint32_t>((end - 1)->id);
     if (end - 1 != by_walk.begin()) PrefetchTerms(slots[static_cast<uint32_t>(by_walk.front().id)]);
-    if (filter != nullptr && !filter->Allows(slots[slot].id)) continue;
     float part = 0;
     ids.push_back(slots[slot].id);
     full.push_back(TableScore(sc, slots[slot], cur, &part));

@@ -262,55 +262,94 @@ TEST_F(SparseIndexDriftTest, PrunedSearchLeavesNothingBehind) {
   }
 }
 
+// A document of RandomDoc's terms plus padding terms of fractional counts,
+// unique lengths in both kinds, so that no two documents tie on a partial
+// score.
+std::vector<Feature> PaddedDoc(std::mt19937* rng, int64_t id, int n) {
+  std::vector<Feature> f = RandomDoc(rng, n);
+  f.push_back({"s:pad" + std::to_string(id), FeatureKind::kSyllable, 1 + 0.01f * id});
+  f.push_back({"n:pad" + std::to_string(id), FeatureKind::kCharNgram, 1 + 0.01f * id});
+  return f;
+}
+
+// The budgeted search (max_postings = budget) must return, of the allowed
+// documents, the best max(2k, k + 64) by partial BM25 over the terms walked
+// (the rarest first, until the budget is spent), ranked by exact score.
+void ExpectBudgeted(const Vocabulary& vocab, const SparseIndex& index,
+                    const std::map<int64_t, std::vector<Feature>>& docs,
+                    const SparseVector& q, size_t k, size_t budget,
+                    const IdFilter* filter) {
+  const size_t rescore = std::max(2 * k, k + 64);
+  std::vector<WeightedTerm> by_df(q.begin(), q.end());
+  std::stable_sort(by_df.begin(), by_df.end(), [&](const WeightedTerm& a, const WeightedTerm& b) {
+    return vocab.df(a.id) < vocab.df(b.id);
+  });
+  SparseVector walked;
+  size_t spent = 0, total = 0;
+  for (const WeightedTerm& t : by_df) total += vocab.df(t.id);
+  for (const WeightedTerm& t : by_df) {
+    if (!walked.empty() && spent + vocab.df(t.id) > budget) break;
+    spent += vocab.df(t.id);
+    walked.push_back(t);
+  }
+  if (total <= budget) return;  // not a budgeted search
+  std::sort(walked.begin(), walked.end(),
+            [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
+  std::vector<SparseHit> partial;
+  for (const auto& [id, f] : docs) {
+    if (filter != nullptr && !filter->Allows(id)) continue;
+    const float s = BruteBm25(vocab, walked, f);
+    if (s > 0) partial.push_back({id, s});
+  }
+  std::sort(partial.begin(), partial.end(),
+            [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
+  if (partial.size() > rescore) partial.resize(rescore);
+  std::vector<SparseHit> expected;
+  for (const SparseHit& p : partial) expected.push_back({p.id, BruteBm25(vocab, q, docs.at(p.id))});
+  std::sort(expected.begin(), expected.end(),
+            [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
+  if (expected.size() > k) expected.resize(k);
+  const std::vector<SparseHit> hits = index.Search(q, k, filter, budget);
+  ASSERT_EQ(hits.size(), expected.size()) << budget;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    EXPECT_EQ(hits[i].id, expected[i].id) << budget << " " << i;
+    EXPECT_NEAR(hits[i].score, expected[i].score, 1e-5 * expected[i].score);
+  }
+}
+
 TEST_F(SparseIndexDriftTest, BudgetedSearchScoresTheBestPartialMatches) {
-  // Unique lengths in both kinds (padding terms of fractional counts), so
-  // that no two documents tie on a partial score.
   std::mt19937 rng(5);
-  auto doc = [&](int64_t id, int n) {
-    std::vector<Feature> f = RandomDoc(&rng, n);
-    f.push_back({"s:pad" + std::to_string(id), FeatureKind::kSyllable, 1 + 0.01f * id});
-    f.push_back({"n:pad" + std::to_string(id), FeatureKind::kCharNgram, 1 + 0.01f * id});
-    return f;
-  };
-  for (int64_t id = 0; id < 500; ++id) Add(id, doc(id, 4 + id % 9));
-  for (int64_t id = 500; id < 700; ++id) Add(id, doc(id, 30 + id % 20));  // drift
-  const size_t k = 5, rescore = 69;                                      // max(2k, k + 64)
+  for (int64_t id = 0; id < 500; ++id) Add(id, PaddedDoc(&rng, id, 4 + id % 9));
+  for (int64_t id = 500; id < 700; ++id) Add(id, PaddedDoc(&rng, id, 30 + id % 20));  // drift
   for (const SparseVector& q : Queries()) {
-    // The terms walked: rarest first, until the budget is spent.
-    std::vector<WeightedTerm> by_df(q.begin(), q.end());
-    std::stable_sort(by_df.begin(), by_df.end(), [&](const WeightedTerm& a, const WeightedTerm& b) {
-      return vocab_.df(a.id) < vocab_.df(b.id);
-    });
     for (size_t budget : {size_t{1}, size_t{150}, size_t{400}}) {
-      SparseVector walked;
-      size_t spent = 0, total = 0;
-      for (const WeightedTerm& t : by_df) total += vocab_.df(t.id);
-      for (const WeightedTerm& t : by_df) {
-        if (!walked.empty() && spent + vocab_.df(t.id) > budget) break;
-        spent += vocab_.df(t.id);
-        walked.push_back(t);
-      }
-      if (total <= budget) continue;  // not a budgeted search
-      std::sort(walked.begin(), walked.end(),
-                [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
-      std::vector<SparseHit> partial;
-      for (const auto& [id, f] : docs_) {
-        const float s = BruteBm25(vocab_, walked, f);
-        if (s > 0) partial.push_back({id, s});
-      }
-      std::sort(partial.begin(), partial.end(),
-                [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
-      if (partial.size() > rescore) partial.resize(rescore);
-      std::vector<SparseHit> expected;
-      for (const SparseHit& p : partial) expected.push_back({p.id, BruteBm25(vocab_, q, docs_[p.id])});
-      std::sort(expected.begin(), expected.end(),
-                [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
-      if (expected.size() > k) expected.resize(k);
-      const std::vector<SparseHit> hits = index_.Search(q, k, nullptr, budget);
-      ASSERT_EQ(hits.size(), expected.size()) << budget;
-      for (size_t i = 0; i < hits.size(); ++i) {
-        EXPECT_EQ(hits[i].id, expected[i].id) << budget << " " << i;
-        EXPECT_NEAR(hits[i].score, expected[i].score, 1e-5 * expected[i].score);
+      ExpectBudgeted(vocab_, index_, docs_, q, 5, budget, nullptr);
+    }
+  }
+}
+
+TEST_F(SparseIndexDriftTest, ManyCandidatesWithAndWithoutFilters) {
+  // Thousands of matching documents for a small k: the search keeps only
+  // those near the running threshold of the best (several rounds of
+  // selection), with the filter applied to those alone; the results must
+  // still be the brute-force ones, filtered or not, budgeted or not.
+  std::mt19937 rng(6);
+  for (int64_t id = 0; id < 6000; ++id) Add(id, PaddedDoc(&rng, id, 3 + id % 11));
+  auto allow = [](int mod) {
+    std::unordered_set<int64_t> ids;
+    for (int64_t id = 0; id < 6000; id += mod) ids.insert(id);
+    return ids;
+  };
+  IdSetFilter every_third(allow(3)), one_in_97(allow(97));
+  for (const SparseVector& q : Queries()) {
+    for (const IdFilter* filter :
+         {static_cast<const IdFilter*>(nullptr), static_cast<const IdFilter*>(&every_third),
+          static_cast<const IdFilter*>(&one_in_97)}) {
+      for (size_t k : {size_t{1}, size_t{3}, size_t{40}}) {
+        ExpectExact(q, k, filter);
+        for (size_t budget : {size_t{1}, size_t{2000}, size_t{6000}}) {
+          ExpectBudgeted(vocab_, index_, docs_, q, k, budget, filter);
+        }
       }
     }
   }
