@@ -274,14 +274,21 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
     pos[h.id] = out.size();
     out.push_back({h.id, NAN, h.score, 0});
   }
+  std::vector<int64_t> dense_only;
   for (const VectorHit& h : dense_hits) {
     auto it = pos.find(h.id);
     if (it != pos.end()) {
       out[it->second].dense = h.score;
     } else {
       pos[h.id] = out.size();
-      out.push_back({h.id, h.score, sparse->Score(qsv, h.id), 0});
+      out.push_back({h.id, h.score, 0, 0});
+      dense_only.push_back(h.id);
     }
+  }
+  // The dense-only candidates' BM25, scored together.
+  const std::vector<float> lexical = sparse->Score(qsv, dense_only);
+  for (size_t i = 0; i < dense_only.size(); ++i) {
+    out[out.size() - dense_only.size() + i].sparse = lexical[i];
   }
   for (const Candidate& c : out) {
     if (std::isnan(c.dense)) need_dense.push_back(c.id);
@@ -381,10 +388,11 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const PreparedQuery& 
 std::vector<Candidate> Retriever::Impl::ScoreIds(const SparseVector& qsv, const float* qv,
                                                  const std::vector<int64_t>& ids) const {
   std::vector<float> dense = vectors->Score(qv, ids);
+  std::vector<float> lexical = sparse->Score(qsv, ids);
   std::vector<Candidate> out;
   out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    out.push_back({ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], sparse->Score(qsv, ids[i]), 0});
+    out.push_back({ids[i], std::isnan(dense[i]) ? 0.0f : dense[i], lexical[i], 0});
   }
   return out;
 }

@@ -119,6 +119,12 @@ struct SearchScratch {
   }
 };
 
+// The calling thread's scratch, shared by its searches and batch scorings.
+inline SearchScratch& ThreadScratch() {
+  thread_local SearchScratch scratch;
+  return scratch;
+}
+
 inline bool Worse(const SparseHit& a, const SparseHit& b) {
   return a.score != b.score ? a.score < b.score : a.id > b.id;
 }

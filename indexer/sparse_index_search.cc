@@ -49,8 +49,7 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
                                            const IdFilter* filter, size_t max_postings) const {
   const Impl& m = *impl_;
   if (k == 0) return {};
-  thread_local SearchScratch scratch;
-  SearchScratch& sc = scratch;
+  SearchScratch& sc = sparse_internal::ThreadScratch();
   sc.Prepare(m.slots.size());
   const Bm25Params cur = CurrentParams(*m.vocab);
   // The bound above needs the same k1 and b, 0 <= b <= 1 and k1 >= 0.
@@ -186,36 +185,100 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
                        filter);
 }
 
+std::vector<float> SparseIndex::Score(const SparseVector& query,
+                                      const std::vector<int64_t>& ids) const {
+  const Impl& m = *impl_;
+  std::vector<float> out(ids.size(), 0.0f);
+  std::vector<const Slot*> docs(ids.size(), nullptr);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = m.slot_of.find(ids[i]);
+    if (it != m.slot_of.end()) docs[i] = &m.slots[it->second];
+  }
+  SearchScratch& sc = sparse_internal::ThreadScratch();
+  const Bm25Params cur = CurrentParams(*m.vocab);
+  m.SetQuery(sc, query);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (i + 1 < docs.size() && docs[i + 1] != nullptr) PrefetchTerms(*docs[i + 1]);
+    if (docs[i] != nullptr) out[i] = m.TableScore(sc, *docs[i], cur);
+  }
+  m.ClearQuery(sc, query);
+  return out;
+}
+
 std::vector<SparseHit> SparseIndex::Impl::CollectBest(SearchScratch& sc, size_t r, float ratio,
                                                       const IdFilter* filter) const {
-  // `keep` holds the allowed documents at or above the threshold t; when it
-  // fills up, t is raised to ratio times its r-th best score (a lower bound
-  // of the final r-th best) and the rest dropped. With documents in no
-  // particular score order, t soon settles and few pass it.
-  std::vector<SparseHit> keep;
+  // `keep` holds the documents at or above the threshold t, the filter not
+  // yet asked about most of them; when it fills up, t is raised to ratio
+  // times the r-th best allowed score in it (a lower bound of the final
+  // r-th best allowed) and the rest dropped. The filter is asked from the
+  // best down, only until r allowed documents are known. With documents in
+  // no particular score order, t soon settles and few pass it.
+  enum : uint8_t { kUnasked, kAllowed, kRefused };
+  struct Cand {
+    float w;
+    uint32_t slot;
+    uint8_t state;
+  };
+  std::vector<Cand> keep;
   size_t cap = std::max<size_t>(8 * r, 1024);
   keep.reserve(cap);
   float t = 0;
+  const auto higher = [](const Cand& a, const Cand& b) { return a.w > b.w; };
+  // Raises t from the r-th best allowed score in `keep` (when at least r
+  // are allowed) and drops refused documents and those below t.
+  const auto tighten = [&] {
+    size_t m = 0, allowed = 0;  // keep[0, m): the m best, each asked
+    while (allowed < r && m < keep.size()) {
+      const size_t next = std::min(keep.size(), m + 2 * (r - allowed));
+      if (next < keep.size()) {
+        std::nth_element(keep.begin() + static_cast<std::ptrdiff_t>(m),
+                         keep.begin() + static_cast<std::ptrdiff_t>(next - 1), keep.end(), higher);
+      }
+      for (size_t i = m; i < next; ++i) {
+        Cand& c = keep[i];
+        if (c.state == kUnasked) {
+          c.state = filter == nullptr || filter->Allows(slots[c.slot].id) ? kAllowed : kRefused;
+        }
+        allowed += c.state == kAllowed;
+      }
+      m = next;
+    }
+    if (allowed >= r) {
+      // The allowed among the m best are the best allowed of all in keep.
+      std::vector<float> best;
+      best.reserve(allowed);
+      for (size_t i = 0; i < m; ++i) {
+        if (keep[i].state == kAllowed) best.push_back(keep[i].w);
+      }
+      std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(r - 1), best.end(),
+                       std::greater<float>());
+      t = std::max(t, ratio * best[r - 1]);
+    }
+    keep.erase(std::remove_if(keep.begin(), keep.end(),
+                              [t](const Cand& c) { return c.state == kRefused || c.w < t; }),
+               keep.end());
+  };
   float* acc = sc.acc.data();
-  const auto higher = [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; };
   for (uint32_t slot : sc.touched) {
     const float w = acc[slot];
     acc[slot] = 0;  // a repeat of this slot reads 0 and is skipped
     if (!(w > 0) || w < t) continue;
-    if (filter != nullptr && !filter->Allows(slots[slot].id)) continue;
-    keep.push_back({static_cast<int64_t>(slot), w});
+    keep.push_back({w, slot, kUnasked});
     if (keep.size() < cap || r == 0) continue;
-    std::nth_element(keep.begin(), keep.begin() + (r - 1), keep.end(), higher);
-    t = std::max(t, ratio * keep[r - 1].score);
-    keep.erase(std::remove_if(keep.begin(), keep.end(),
-                              [t](const SparseHit& h) { return h.score < t; }),
-               keep.end());
-    // Many documents within the ratio of each other: a larger buffer keeps
-    // the selections rare.
+    tighten();
+    // Many documents within the ratio of each other (or refused): a larger
+    // buffer keeps the selections rare.
     if (keep.size() > cap / 2) cap *= 2;
   }
   sc.touched.clear();
-  return keep;
+  if (r > 0) tighten();
+  std::vector<SparseHit> out;
+  out.reserve(keep.size());
+  for (const Cand& c : keep) {
+    if (c.state == kUnasked && filter != nullptr && !filter->Allows(slots[c.slot].id)) continue;
+    out.push_back({static_cast<int64_t>(c.slot), c.w});
+  }
+  return out;
 }
 
 std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const SparseVector& query,

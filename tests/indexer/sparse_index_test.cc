@@ -328,6 +328,26 @@ TEST_F(SparseIndexDriftTest, BudgetedSearchScoresTheBestPartialMatches) {
   }
 }
 
+TEST_F(SparseIndexDriftTest, BatchScoresEqualSingleScores) {
+  std::mt19937 rng(8);
+  for (int64_t id = 0; id < 300; ++id) Add(id, RandomDoc(&rng, 3 + id % 30));
+  for (int64_t id = 0; id < 300; id += 7) Drop(id);
+  std::vector<int64_t> ids = {299, -1, 14, 5};  // unknown and removed ones score 0
+  for (int64_t id = 0; id < 300; ++id) ids.push_back(id);
+  for (const SparseVector& q : Queries()) {
+    const std::vector<float> batch = index_.Score(q, ids);
+    ASSERT_EQ(batch.size(), ids.size());
+    size_t positive = 0;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      EXPECT_EQ(batch[i], index_.Score(q, ids[i])) << ids[i];
+      if (docs_.count(ids[i]) == 0) EXPECT_EQ(batch[i], 0.0f) << ids[i];
+      positive += batch[i] > 0;
+    }
+    EXPECT_GT(positive, 0u);
+  }
+  EXPECT_TRUE(index_.Score(Queries()[0], std::vector<int64_t>{}).empty());
+}
+
 TEST_F(SparseIndexDriftTest, ManyCandidatesWithAndWithoutFilters) {
   // Thousands of matching documents for a small k: the search keeps only
   // those near the running threshold of the best (several rounds of
