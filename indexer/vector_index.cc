@@ -259,6 +259,10 @@ namespace {
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  // Whether Push(score, label) would keep it.
+  bool Enters(float score, idx_t label) const {
+    return heap_.size() < k_ || Worse({score, label}, heap_.front());
+  }
   void Push(float score, idx_t label) {
     if (heap_.size() < k_) {
       heap_.emplace_back(score, label);
@@ -303,10 +307,13 @@ std::vector<std::pair<float, idx_t>> VectorIndex::Impl::ScanOwn(const float* que
     return filter == nullptr || filter->Allows(m.ext_of_label[label]);
   };
   TopK top(k);
+  // The filter is asked only about vectors that would enter the top k: an
+  // inner product costs less than the filter's lookups.
   auto scan = [&](const float* x, const idx_t* labels, size_t n) {
     for (size_t i = 0; i < n; ++i) {
-      if (!allowed(labels[i])) continue;
-      top.Push(Dot(query, x + i * d, d), labels[i]);
+      const float score = Dot(query, x + i * d, d);
+      if (!top.Enters(score, labels[i]) || !allowed(labels[i])) continue;
+      top.Push(score, labels[i]);
     }
   };
   if (m.type == VectorIndexType::kFlat) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <unordered_set>
 
 #include "indexer/embedder.h"
 
@@ -173,6 +174,45 @@ TEST(VectorIndex, AutoSwitchesToIvfWithGoodRecall) {
   EXPECT_EQ(ivf->Stats().tombstones, 0u);
   auto hits = ivf->Search(&x[0], 10);
   for (auto& h : *hits) EXPECT_GE(h.id, ids[1000]);
+}
+
+TEST(VectorIndex, FilteredSearchIsTheBestAllowedOfWhatIsScanned) {
+  // Flat: the filtered top k is the brute-force top k of the allowed ids.
+  // IVF: the same lists are probed with or without a filter, so the
+  // filtered top k is the unfiltered ranking of everything probed (k = n)
+  // with the refused ids taken out.
+  const int d = 24, n = 3000;
+  auto x = Clustered(n, d, 30, 5);
+  std::vector<int64_t> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = 3 * i + 2;
+  std::unordered_set<int64_t> allowed;
+  for (int i = 0; i < n; i += 7) allowed.insert(ids[i]);
+  IdSetFilter filter(allowed);
+  auto q = Clustered(20, d, 30, 6);
+  for (VectorIndexType type : {VectorIndexType::kFlat, VectorIndexType::kIvf}) {
+    VectorIndexOptions o;
+    o.dim = d;
+    o.type = type;
+    o.ivf_nprobe = 4;
+    auto index = Make(o);
+    ASSERT_TRUE(index->Upsert(n, ids.data(), x.data()).ok());
+    ASSERT_TRUE(index->Remove(ids[7]));  // an allowed id removed
+    for (int i = 0; i < 20; ++i) {
+      const float* query = &q[static_cast<size_t>(i) * d];
+      auto all = index->Search(query, n);
+      auto got = index->Search(query, 10, &filter);
+      ASSERT_TRUE(all.ok() && got.ok());
+      std::vector<int64_t> expected;
+      for (const auto& h : *all) {
+        if (allowed.count(h.id) && expected.size() < 10) expected.push_back(h.id);
+      }
+      ASSERT_EQ(got->size(), expected.size()) << i;
+      for (size_t j = 0; j < expected.size(); ++j) {
+        EXPECT_EQ((*got)[j].id, expected[j]) << i << " " << j;
+        EXPECT_NE((*got)[j].id, ids[7]);
+      }
+    }
+  }
 }
 
 TEST(VectorIndex, HnswTombstonesAndRebuild) {
