@@ -75,11 +75,13 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   q.fields = {{need.text, kQueryTextWeight}};
   indexer::QueryStats stats;
   StatusOr<std::vector<indexer::Candidate>> scores = std::vector<indexer::Candidate>{};
+  std::shared_ptr<const indexer::PreparedQuery> prepared;
   if (own_norm) {
-    auto prepared = impl.prepared[kind == TargetKind::kSupplier ? 0 : 1].Get(
+    auto got = impl.prepared[kind == TargetKind::kSupplier ? 0 : 1].Get(
         *targets.retriever, need.need_id, q, need.text);
-    if (!prepared.ok()) return prepared.status();
-    scores = targets.retriever->ScoreDocuments(**prepared, {n}, &stats);
+    if (!got.ok()) return got.status();
+    prepared = std::move(got).value();
+    scores = targets.retriever->ScoreDocuments(*prepared, {n}, &stats);
   } else {
     scores = targets.retriever->ScoreDocuments(q, {n, ref_n});
   }
@@ -122,7 +124,14 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   if (!s.ok()) return std::optional<Merge>();
   if (listed) m.items.erase(m.items.begin() + static_cast<std::ptrdiff_t>(at_index));
   if (!keeps) return std::optional<Merge>(std::move(m));  // left a list that was not full
-  auto evidence = targets.retriever->Explain(q, std::vector<int64_t>{n});
+  std::vector<std::vector<indexer::MatchedTerm>> evidence;
+  if (prepared != nullptr) {
+    auto got = targets.retriever->Explain(*prepared, std::vector<int64_t>{n});
+    if (!got.ok()) return got.status();
+    evidence = std::move(got).value();
+  } else {
+    evidence = targets.retriever->Explain(q, std::vector<int64_t>{n});
+  }
   Direction dir = kind == TargetKind::kSupplier ? Direction::kNeedToSupplier
                                                 : Direction::kNeedToExpert;
   m.items.insert(m.items.begin() + static_cast<std::ptrdiff_t>(pos),
@@ -165,12 +174,17 @@ StatusOr<std::shared_ptr<const indexer::PreparedQuery>> PreparedNeeds::Get(
 namespace ketnoi::engine::matcher_detail {
 namespace {
 
-// One need's outcome: skipped (no list or gone), a full re-rank, or a merge.
+// One need's outcome: skipped (no list or gone), a full re-rank, or a merge
+// with its new list encoded and the changed lead's reason worded (done on
+// every core with the decision; the writing is serial).
 struct Decision {
   Status status;
   bool skip = false;
   bool full = false;
   Merge merge;
+  std::string encoded;         // the new list, when it changed
+  std::string lead_vi, lead_en;  // the changed item's lead reason
+  uint64_t lead_seq = 0;         // its stored lead's sequence (0: a new lead)
 };
 
 }  // namespace
@@ -202,6 +216,14 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       d.full = true;
     } else {
       d.merge = std::move(**merged);
+      const Merge& m = d.merge;
+      if (m.old_ids.empty() && m.changed < 0) return;  // unchanged
+      if (m.changed >= 0) {
+        const MatchItem& item = m.items[static_cast<size_t>(m.changed)];
+        LeadReason(*impl, *need, item, kind, &d.lead_vi, &d.lead_en);
+        d.lead_seq = StoredLeadSeq(store, item.id, need_ids[i]);
+      }
+      d.encoded = EncodeMatchList(store.LatestSequence(), m.items);
     }
   };
   ParallelFor(need_ids.size(), std::min(impl->options.refresh_threads, need_ids.size() / 16),
@@ -232,15 +254,11 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
     }
     if (m.changed >= 0) {
       const MatchItem& item = m.items[static_cast<size_t>(m.changed)];
-      uint64_t lead_seq = StoredLeadSeq(store, item.id, need_id);
-      if (lead_seq == 0) lead_seq = ++seq;
-      std::string vi, en;
-      LeadReason(*impl, *need, item, kind, &vi, &en);
+      const uint64_t lead_seq = d.lead_seq != 0 ? d.lead_seq : ++seq;
       batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id),
-                   LeadRecord(item.explanation.score, vi, en, lead_seq));
+                   LeadRecord(item.explanation.score, d.lead_vi, d.lead_en, lead_seq));
     }
-    batch.PutRaw(Family::kMatches, ListKey(need_id, kind),
-                 EncodeMatchList(store.LatestSequence(), m.items));
+    batch.PutRaw(Family::kMatches, ListKey(need_id, kind), d.encoded);
   }
   lock.unlock();
   if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));

@@ -365,24 +365,28 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const PreparedQuery& 
   if (query.generation != m.generation) {
     return FailedPrecondition("retriever: the prepared query is from before a rebuild");
   }
-  // The BM25 weights with today's idf, as Vocabulary::QueryWeights gives.
+  const SparseVector qsv = m.WeightsOf(query);
+  if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
+  return m.ScoreIds(qsv, query.vector.data(), ids);
+}
+
+SparseVector Retriever::Impl::WeightsOf(const PreparedQuery& query) const {
   SparseVector qsv;
   qsv.reserve(query.terms.size());
   // (kind weight * idf) * count, in that order, as QueryWeights computes it.
-  const KindWeights& fw = m.vocab->options().weights;
+  const KindWeights& fw = vocab->options().weights;
   for (const WeightedTerm& t : query.terms) {
-    if (m.vocab->df(t.id) == 0) continue;
-    const float w = fw.Of(m.vocab->kind(t.id)) * m.vocab->Idf(t.id) * t.weight;
+    if (vocab->df(t.id) == 0) continue;
+    const float w = fw.Of(vocab->kind(t.id)) * vocab->Idf(t.id) * t.weight;
     if (w > 0) qsv.push_back({t.id, w});
   }
-  if (!query.unknown.empty() && m.vocab->size() != query.vocabulary_size) {
-    SparseVector known = m.vocab->QueryWeights(query.unknown);
+  if (!query.unknown.empty() && vocab->size() != query.vocabulary_size) {
+    SparseVector known = vocab->QueryWeights(query.unknown);
     qsv.insert(qsv.end(), known.begin(), known.end());
   }
   std::sort(qsv.begin(), qsv.end(),
             [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
-  if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
-  return m.ScoreIds(qsv, query.vector.data(), ids);
+  return qsv;
 }
 
 std::vector<Candidate> Retriever::Impl::ScoreIds(const SparseVector& qsv, const float* qv,
@@ -411,6 +415,20 @@ std::vector<std::vector<MatchedTerm>> Retriever::Explain(const Query& query,
   std::vector<std::vector<MatchedTerm>> out;
   out.reserve(ids.size());
   for (int64_t id : ids) out.push_back(impl_->sparse->Explain(q, id));
+  return out;
+}
+
+StatusOr<std::vector<std::vector<MatchedTerm>>> Retriever::Explain(
+    const PreparedQuery& query, const std::vector<int64_t>& ids) const {
+  const Impl& m = *impl_;
+  std::shared_lock lock(m.mu);
+  if (query.generation != m.generation) {
+    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
+  }
+  const SparseVector q = m.WeightsOf(query);
+  std::vector<std::vector<MatchedTerm>> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) out.push_back(m.sparse->Explain(q, id));
   return out;
 }
 

@@ -175,6 +175,10 @@ class Retriever {
   // The same for several documents, analysing the query once.
   std::vector<std::vector<MatchedTerm>> Explain(const Query& query,
                                                 const std::vector<int64_t>& ids) const;
+  // The same for a prepared query (no analysis): the same evidence.
+  // FailedPrecondition as ScoreDocuments when prepared before a rebuild.
+  StatusOr<std::vector<std::vector<MatchedTerm>>> Explain(const PreparedQuery& query,
+                                                          const std::vector<int64_t>& ids) const;
 
   const Embedder* embedder() const;
   RetrieverStats Stats() const;

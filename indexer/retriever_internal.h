@@ -29,6 +29,9 @@ struct Retriever::Impl {
   Status PrepareQuery(const std::vector<Feature>& features, const Query& query, SparseVector* qsv,
                       std::vector<float>* qv) const;
   // Both scores of `ids` (unknown: 0), in their order. REQUIRES: mu held.
+  // A prepared query's BM25 weights at today's idf, sorted by term id, as
+  // Vocabulary::QueryWeights gives them for its text. REQUIRES: mu held.
+  SparseVector WeightsOf(const PreparedQuery& query) const;
   std::vector<Candidate> ScoreIds(const SparseVector& qsv, const float* qv,
                                   const std::vector<int64_t>& ids) const;
   std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,

@@ -9,6 +9,7 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -135,8 +136,41 @@ Status VectorIndex::Impl::Build(VectorIndexType t, size_t n, const idx_t* labels
   return Status::OK();
 }
 
+namespace {
+
+// Faiss runs an add through OpenMP parallel regions even for one vector
+// (coarse assignment, then one thread per share of the lists). After each
+// region libgomp's idle workers busy-wait for a while: a one-vector update
+// on a 2-core server then keeps a core spinning while the caller's own
+// threads (the list refresh) need it (perf: a fifth of a refresh's CPU).
+// Small adds run on the calling thread alone.
+class SerialOpenMpIf {
+ public:
+  explicit SerialOpenMpIf(bool serial) : serial_(serial) {
+    if (serial_) {
+      previous_ = omp_get_max_threads();
+      omp_set_num_threads(1);
+    }
+  }
+  ~SerialOpenMpIf() {
+    if (serial_) omp_set_num_threads(previous_);
+  }
+  SerialOpenMpIf(const SerialOpenMpIf&) = delete;
+  SerialOpenMpIf& operator=(const SerialOpenMpIf&) = delete;
+
+ private:
+  bool serial_;
+  int previous_ = 1;
+};
+
+// Below this many vectors an add is not worth a thread team.
+constexpr size_t kParallelAddMin = 256;
+
+}  // namespace
+
 Status VectorIndex::Impl::AddToFaiss(size_t n, const idx_t* labels, const float* x) {
   try {
+    SerialOpenMpIf serial(n < kParallelAddMin);
     index->add_with_ids(n, x, labels);
   } catch (const faiss::FaissException& e) {
     return Internal(std::string("vector index: faiss add: ") + e.what());

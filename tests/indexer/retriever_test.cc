@@ -92,6 +92,21 @@ TEST_F(RetrieverTest, PreparedQueryScoresAsTheQuery) {
       EXPECT_EQ((*a)[i].sparse, (*b)[i].sparse) << when << " id " << ids[i];
       EXPECT_EQ((*a)[i].dense, (*b)[i].dense) << when << " id " << ids[i];
     }
+    // The lexical evidence too, term by term.
+    const auto ea = retriever_->Explain(q, ids);
+    auto eb = retriever_->Explain(*prepared, ids);
+    if (!eb.ok()) {
+      ADD_FAILURE() << when << ": " << eb.status().ToString();
+      return 0;
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      EXPECT_EQ(ea[i].size(), (*eb)[i].size()) << when << " id " << ids[i];
+      for (size_t j = 0; j < ea[i].size() && j < (*eb)[i].size(); ++j) {
+        EXPECT_EQ(ea[i][j].term, (*eb)[i][j].term) << when << " id " << ids[i];
+        EXPECT_EQ(ea[i][j].contribution, (*eb)[i][j].contribution) << when << " id " << ids[i];
+      }
+    }
+    EXPECT_FALSE((*eb)[0].empty()) << when << ": document 1 shares terms with the query";
     return (*b)[4].sparse;  // id 7
   };
   same("as built");
@@ -101,6 +116,7 @@ TEST_F(RetrieverTest, PreparedQueryScoresAsTheQuery) {
   ASSERT_TRUE(retriever_->Build({Doc(1, "Máy sấy chè"), Doc(2, "Máy vò chè")}).ok());
   auto stale = retriever_->ScoreDocuments(*prepared, ids);
   EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(retriever_->Explain(*prepared, ids).status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(Retriever, ExternalVectorsOfWrongDimensionAreRejected) {
