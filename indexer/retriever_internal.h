@@ -28,10 +28,10 @@ struct Retriever::Impl {
   // the query's fields). REQUIRES: mu held; embedder set.
   Status PrepareQuery(const std::vector<Feature>& features, const Query& query, SparseVector* qsv,
                       std::vector<float>* qv) const;
-  // Both scores of `ids` (unknown: 0), in their order. REQUIRES: mu held.
   // A prepared query's BM25 weights at today's idf, sorted by term id, as
   // Vocabulary::QueryWeights gives them for its text. REQUIRES: mu held.
   SparseVector WeightsOf(const PreparedQuery& query) const;
+  // Both scores of `ids` (unknown: 0), in their order. REQUIRES: mu held.
   std::vector<Candidate> ScoreIds(const SparseVector& qsv, const float* qv,
                                   const std::vector<int64_t>& ids) const;
   std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,

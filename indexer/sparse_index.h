@@ -84,8 +84,8 @@ class SparseIndex {
   void SetPruning(bool on);
   // BM25 score of one document (0 when absent or nothing matches).
   float Score(const SparseVector& query, int64_t id) const;
-  // Score() of each of `ids`, in order, equal to it to the bit: the query is
-  // set up once for all of them (cheaper from a few documents on).
+  // Score() of each of `ids`, in order, equal to it to the bit (0 for
+  // unknown ids), with the query's lookup table set up once for all.
   std::vector<float> Score(const SparseVector& query, const std::vector<int64_t>& ids) const;
   // The query terms that document `id` contains, largest contribution first.
   std::vector<MatchedTerm> Explain(const SparseVector& query, int64_t id) const;

@@ -243,8 +243,8 @@ struct SparseIndex::Impl {
   // score, possibly with some below, as (slot, walked score), unordered.
   // Every accumulator is reset to 0 and `touched` cleared. Costs one pass
   // over the touched documents and a few selections on a small buffer,
-  // instead of ordering them all: the filter is asked only about documents
-  // above the running threshold.
+  // instead of ordering them all; the filter is asked only about documents
+  // above the running threshold, from the best down.
   std::vector<SparseHit> CollectBest(SearchScratch& sc, size_t r, float ratio,
                                      const IdFilter* filter) const;
   void MarkWalked(SearchScratch& sc, uint32_t term) const {
@@ -252,9 +252,9 @@ struct SparseIndex::Impl {
   }
 
   // Search's ways of turning walked scores into the result, each resetting
-  // the scratch. SelectExact: the top k by exact score, given walked >= lo *
-  // exact (and walked <= hi * exact) for every document. Rescore (the budgeted search, `walked` its
-  // walked terms): the best `rescore` documents by exact partial score over
+  // the scratch. SelectExact: the top k by exact score, given lo * exact <=
+  // walked <= hi * exact for every document. Rescore (the budgeted search,
+  // `walked` its walked terms): the best `rescore` documents by exact partial score over
   // the walked terms, found among the best `rescore` by walked score and
   // any other within `margin` of the last of them; the top k of those by
   // exact score. ExactAll: every touched document scored exactly.
