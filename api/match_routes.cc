@@ -130,9 +130,8 @@ Reply HandleNeedMatches(engine::Engine* engine, const ApiRequest& req, ReplyCach
     auto asks = matcher->TargetOfNeed(mr.need_id);  // from memory, not the store
     if (!asks) return ErrorReply(NotFound("unknown need '" + mr.need_id + "'"));
     engine::TargetKind kind = mr.kind.value_or(*asks);
-    auto list = matcher->Materialized(mr.need_id, kind);
+    auto list = matcher->Materialized(mr.need_id, kind, static_cast<size_t>(mr.k));
     if (!list.ok()) return ErrorReply(list.status());
-    if (list->items.size() > static_cast<size_t>(mr.k)) list->items.resize(static_cast<size_t>(mr.k));
     std::string body = MatchListJson(*list);
     if (cache != nullptr) cache->Put(cache_key, seq, body);
     return JsonReply(200, std::move(body));

@@ -8,16 +8,16 @@
 //
 // Used for the materialised match lists (GET /v1/needs/{id}/matches without
 // filters): a hit costs an atomic load, a hash lookup and a copy of the body
-// instead of two RocksDB reads, two JSON decodes and a JSON encode.
+// instead of a RocksDB read, a list decode and a JSON encode.
 //
 // Thread safety: Get/Put from any thread; kShards shards, each with its own
-// mutex. Memory: at most about max_bytes of bodies; a shard over its share
-// drops entries (stale ones first) until under it.
+// mutex. Memory: at most about max_bytes of bodies and keys; a shard over its
+// share drops its least recently used entries (O(1) each).
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,24 +37,35 @@ class ReplyCache {
   std::shared_ptr<const std::string> Get(std::string_view key, uint64_t seq);
   // Caches `body` under `key` for sequence `seq` (replacing what was there).
   void Put(std::string_view key, uint64_t seq, std::string body);
+  // Entries held and their bytes (bodies and keys), over all shards.
+  size_t Entries();
+  size_t Bytes();
 
   static constexpr size_t kShards = 16;
+  // The shard that holds `key` (each shard has max_bytes / kShards).
+  static size_t ShardOf(std::string_view key) { return (Hash{}(key) >> 40) % kShards; }
 
  private:
-  struct Entry {
-    uint64_t seq = 0;
-    std::shared_ptr<const std::string> body;
-  };
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  struct Entry;
+  // Most recently used first; each entry knows its place in it.
+  using Order = std::list<const std::string*>;
+  struct Entry {
+    uint64_t seq = 0;
+    std::shared_ptr<const std::string> body;
+    Order::iterator place;
+  };
+  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
   struct alignas(64) Shard {
     std::mutex mu;
-    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;  // GUARDED_BY(mu)
-    size_t bytes = 0;                                                        // GUARDED_BY(mu)
+    Map entries;       // GUARDED_BY(mu)
+    Order recency;     // GUARDED_BY(mu); points at the keys of `entries`
+    size_t bytes = 0;  // GUARDED_BY(mu)
   };
-  Shard& ShardFor(std::string_view key) { return shards_[(Hash{}(key) >> 40) % kShards]; }
+  Shard& ShardFor(std::string_view key) { return shards_[ShardOf(key)]; }
 
   const size_t shard_budget_;
   std::array<Shard, kShards> shards_;

@@ -1,5 +1,7 @@
 #include "engine/match_list_codec.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -183,19 +185,23 @@ Status DecodeJson(std::string_view raw, uint64_t* version, std::vector<MatchItem
 }
 
 Status Decode(std::string_view raw, uint64_t* version, std::vector<MatchItem>* items,
-              std::vector<std::string>* ids) {
-  if (raw.empty() || raw[0] != kMatchListFormat) return DecodeJson(raw, version, items, ids);
+              std::vector<std::string>* ids, size_t max_items = SIZE_MAX) {
+  if (raw.empty() || raw[0] != kMatchListFormat) {
+    Status s = DecodeJson(raw, version, items, ids);
+    if (s.ok() && items != nullptr && items->size() > max_items) items->resize(max_items);
+    return s;
+  }
   Reader r(raw.substr(1));
   uint64_t v, n;
   if (!r.Varint(&v) || !r.Varint(&n) || n > raw.size()) {
     return Corruption("stored match list: truncated header");
   }
   if (version != nullptr) *version = v;
-  if (items != nullptr) items->reserve(items->size() + n);
+  if (items != nullptr) items->reserve(items->size() + std::min<uint64_t>(n, max_items));
   if (ids != nullptr) ids->reserve(ids->size() + n);
   MatchItem m;
   for (uint64_t i = 0; i < n; ++i) {
-    if (items != nullptr) {
+    if (items != nullptr && i < max_items) {
       MatchItem full;
       if (!ReadItem(r, &full, true)) return Corruption("stored match list: truncated item");
       if (ids != nullptr) ids->push_back(full.id);
@@ -240,8 +246,9 @@ std::string EncodeMatchList(uint64_t version, const std::vector<MatchItem>& item
   return out;
 }
 
-Status DecodeMatchList(std::string_view raw, uint64_t* version, std::vector<MatchItem>* items) {
-  return Decode(raw, version, items, nullptr);
+Status DecodeMatchList(std::string_view raw, uint64_t* version, std::vector<MatchItem>* items,
+                       size_t max_items) {
+  return Decode(raw, version, items, nullptr, max_items);
 }
 
 Status DecodeMatchListIds(std::string_view raw, std::vector<std::string>* ids) {

@@ -15,6 +15,7 @@
 // Pure functions, thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,9 +30,11 @@ inline constexpr char kMatchListFormat = '\x01';
 
 std::string EncodeMatchList(uint64_t version, const std::vector<MatchItem>& items);
 
-// Decodes a stored list (binary or JSON form) into *version and *items.
+// Decodes a stored list (binary or JSON form) into *version and *items, at
+// most the first max_items items (the rest are still checked, not copied).
 // Corruption when the value is truncated or not a list.
-Status DecodeMatchList(std::string_view raw, uint64_t* version, std::vector<MatchItem>* items);
+Status DecodeMatchList(std::string_view raw, uint64_t* version, std::vector<MatchItem>* items,
+                       size_t max_items = SIZE_MAX);
 
 // The candidate ids of a stored list, in list order (either form).
 Status DecodeMatchListIds(std::string_view raw, std::vector<std::string>* ids);

@@ -217,9 +217,10 @@ class Matcher {
   // The kind a need asks for (equipment: suppliers, expertise: experts),
   // from memory; nullopt for an unknown need.
   std::optional<TargetKind> TargetOfNeed(const std::string& need_id) const;
-  // The materialised list; NotFound when the need is unknown. Computed (and
-  // stored) on first read when missing.
-  StatusOr<MatchList> Materialized(const std::string& need_id, TargetKind kind);
+  // The materialised list (its first max_items members); NotFound when the
+  // need is unknown. Computed (and stored) on first read when missing.
+  StatusOr<MatchList> Materialized(const std::string& need_id, TargetKind kind,
+                                   size_t max_items = SIZE_MAX);
   // Leads of a supplier or expert newer than `since` ("" = all), newest first.
   StatusOr<LeadList> Leads(const std::string& candidate_id, const std::string& since,
                            size_t k) const;

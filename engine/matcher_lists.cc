@@ -564,7 +564,8 @@ std::optional<TargetKind> Matcher::TargetOfNeed(const std::string& need_id) cons
   return KindOfNeed(*need);
 }
 
-StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind kind) {
+StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind kind,
+                                          size_t max_items) {
   Store& store = *impl_->options.store;
   auto raw = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
   if (raw.ok() && IsPending(impl_.get(), need_id)) {
@@ -585,7 +586,7 @@ StatusOr<MatchList> Matcher::Materialized(const std::string& need_id, TargetKind
   MatchList out;
   out.need_id = need_id;
   out.kind = kind;
-  Status s = DecodeMatchList(*raw, &out.version, &out.items);
+  Status s = DecodeMatchList(*raw, &out.version, &out.items, max_items);
   if (!s.ok()) return Corruption("materialised list of '" + need_id + "': " + s.message());
   return out;
 }

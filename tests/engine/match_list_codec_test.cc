@@ -80,6 +80,23 @@ TEST(MatchListCodecTest, SummaryReadsIdsScoresAndOneFeature) {
   EXPECT_FALSE(DecodeMatchListSummary(raw + "x", RankFeature::kLexical, &sum).ok());
 }
 
+TEST(MatchListCodecTest, FirstItemsOnlyStillChecksTheRest) {
+  std::vector<MatchItem> items = {Item("S1", 0.9, true), Item("S2", 0.7, false),
+                                  Item("S3", 0.5, true)};
+  std::string raw = EncodeMatchList(5, items);
+  uint64_t version = 0;
+  std::vector<MatchItem> back;
+  ASSERT_TRUE(DecodeMatchList(raw, &version, &back, 2).ok());
+  EXPECT_EQ(version, 5u);
+  ASSERT_EQ(back.size(), 2u);
+  ExpectSame(items[0], back[0]);
+  ExpectSame(items[1], back[1]);
+  // A cut inside an item that is skipped is still corruption.
+  back.clear();
+  EXPECT_EQ(DecodeMatchList(raw.substr(0, raw.size() - 3), &version, &back, 1).code(),
+            StatusCode::kCorruption);
+}
+
 TEST(MatchListCodecTest, EmptyList) {
   std::string raw = EncodeMatchList(7, {});
   uint64_t version = 0;
