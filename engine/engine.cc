@@ -240,12 +240,20 @@ Status Engine::PutFacility(const Facility& f) {
 
 Status Engine::PutSupplier(const Supplier& r) {
   std::lock_guard lock(impl_->write_mu);
+  const auto start = std::chrono::steady_clock::now();
   Status s = impl_->store->PutSupplier(r);
   if (!s.ok()) return s;
   auto stored = impl_->store->GetSupplier(r.id);
   if (!stored.ok()) return impl_->Indexed(stored.status());
+  const auto put = std::chrono::steady_clock::now();
   if (impl_->graph) impl_->graph->OnSupplierPut(*stored);
-  return impl_->Indexed(matcher()->OnCandidateChanged(r.id, TargetKind::kSupplier));
+  const auto graphed = std::chrono::steady_clock::now();
+  s = matcher()->OnCandidateChanged(r.id, TargetKind::kSupplier);
+  using Ms = std::chrono::duration<double, std::milli>;
+  spdlog::debug("put supplier {}: {:.1f} ms (store {:.1f}, graph {:.1f}, lists {:.1f})", r.id,
+                Ms(std::chrono::steady_clock::now() - start).count(), Ms(put - start).count(),
+                Ms(graphed - put).count(), Ms(std::chrono::steady_clock::now() - graphed).count());
+  return impl_->Indexed(s);
 }
 
 Status Engine::PutExpert(const Expert& r) {

@@ -299,4 +299,54 @@ Status DecodeMatchListSummary(std::string_view raw, RankFeature feature, MatchLi
   return Status::OK();
 }
 
+std::string EncodeMatchListHead(uint64_t version, const std::vector<MatchItem>& items) {
+  std::string out;
+  out.reserve(16 + items.size() * 28);
+  out.push_back(kMatchListHeadFormat);
+  PutVarint(&out, version);
+  PutVarint(&out, items.size());
+  for (const MatchItem& m : items) {
+    PutString(&out, m.id);
+    PutDouble(&out, m.explanation.score);
+    PutDouble(&out, m.explanation.values[static_cast<int>(RankFeature::kLexical)]);
+  }
+  return out;
+}
+
+std::string EncodeMatchListHead(const MatchListSummary& summary) {
+  std::string out;
+  out.reserve(16 + summary.ids.size() * 28);
+  out.push_back(kMatchListHeadFormat);
+  PutVarint(&out, summary.version);
+  PutVarint(&out, summary.ids.size());
+  for (size_t i = 0; i < summary.ids.size(); ++i) {
+    PutString(&out, summary.ids[i]);
+    PutDouble(&out, summary.scores[i]);
+    PutDouble(&out, summary.values[i]);
+  }
+  return out;
+}
+
+Status DecodeMatchListHead(std::string_view raw, MatchListSummary* out) {
+  *out = MatchListSummary();
+  if (raw.empty() || raw[0] != kMatchListHeadFormat) {
+    return Corruption("stored list head: unknown format");
+  }
+  Reader r(raw.substr(1));
+  uint64_t n;
+  if (!r.Varint(&out->version) || !r.Varint(&n) || n > raw.size()) {
+    return Corruption("stored list head: truncated header");
+  }
+  out->ids.resize(n);
+  out->scores.resize(n);
+  out->values.resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!r.String(&out->ids[i]) || !r.Double(&out->scores[i]) || !r.Double(&out->values[i])) {
+      return Corruption("stored list head: truncated item");
+    }
+  }
+  if (!r.AtEnd()) return Corruption("stored list head: trailing bytes");
+  return Status::OK();
+}
+
 }  // namespace ketnoi::engine

@@ -49,4 +49,16 @@ struct MatchListSummary {
 };
 Status DecodeMatchListSummary(std::string_view raw, RankFeature feature, MatchListSummary* out);
 
+// The head of a stored list (Family::kListHeads, same key as the list, written
+// in the same batch): the summary with the lexical values, ~1 KB for 30
+// members where the list is ~26 KB, so that deciding whether a changed
+// candidate enters a list reads the head, and the list only when it changes.
+// Binary: byte kMatchListHeadFormat, varint version, varint count, per item
+// id (varint length + bytes), score and lexical value (8-byte doubles).
+inline constexpr char kMatchListHeadFormat = '\x02';
+std::string EncodeMatchListHead(uint64_t version, const std::vector<MatchItem>& items);
+std::string EncodeMatchListHead(const MatchListSummary& summary);  // with its lexical values
+// Into out->values: the lexical values. Corruption when truncated.
+Status DecodeMatchListHead(std::string_view raw, MatchListSummary* out);
+
 }  // namespace ketnoi::engine

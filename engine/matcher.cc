@@ -308,6 +308,7 @@ Status BuildCollections(Matcher::Impl* impl);  // matcher_lists.cc
 Status LoadOrBuildCollections(Matcher::Impl* impl,
                               const indexer::RetrieverOptions& options);  // matcher_persist.cc
 bool ListsAreStale(Matcher::Impl* impl);        // matcher_lists.cc
+Status BackfillListHeads(Matcher::Impl* impl);  // matcher_lists.cc
 void StartListFill(Matcher* m, Matcher::Impl* impl, bool background);  // matcher_lists.cc
 
 StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
@@ -330,6 +331,8 @@ StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
   impl->build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::unique_ptr<Matcher> m(new Matcher(std::move(impl)));
+  s = BackfillListHeads(m->impl_.get());
+  if (!s.ok()) return s;
   if (ListsAreStale(m->impl_.get())) {
     switch (m->impl_->options.stale_lists) {
       case StaleLists::kNow:

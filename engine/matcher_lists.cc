@@ -131,6 +131,9 @@ constexpr std::string_view kMatchesChangeKey = "matches_change";
 // How the stored lists were ranked, where that changed the scores' meaning
 // (MatcherOptions::lexical_norm); absent: the first definition.
 constexpr std::string_view kListsRankingKey = "lists_ranking";
+// Present once every stored list has its head (Family::kListHeads); lists
+// written since heads exist always get one in the same batch.
+constexpr std::string_view kListHeadsKey = "list_heads";
 
 std::string RankingOf(const Matcher::Impl& impl) {
   return impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query" : "lexical=best";
@@ -301,17 +304,27 @@ StatusOr<PendingList> ComputeList(const Matcher& m, const Matcher::Impl& impl,
   return out;
 }
 
-// Adds the writes of one computed list to `batch`: the list, the leads of its
-// members (a lead keeps the sequence number it first got; new ones take
-// ++*seq), and the removal of the leads of members that left.
+// The member ids of a stored list, from its head (or from the list itself,
+// for a list stored without one); empty when there is no readable list.
+std::vector<std::string> StoredListIds(const Store& store, const std::string& need_id,
+                                       TargetKind kind) {
+  const std::string key = ListKey(need_id, kind);
+  MatchListSummary head;
+  auto raw = store.GetRaw(Family::kListHeads, key);
+  if (raw.ok() && DecodeMatchListHead(*raw, &head).ok()) return std::move(head.ids);
+  std::vector<std::string> ids;
+  raw = store.GetRaw(Family::kMatches, key);
+  if (!raw.ok() || !DecodeMatchListIds(*raw, &ids).ok()) ids.clear();
+  return ids;
+}
+
+// Adds the writes of one computed list to `batch`: the list and its head,
+// the leads of its members (a lead keeps the sequence number it first got;
+// new ones take ++*seq), and the removal of the leads of members that left.
 Status AddListWrites(const Store& store, const PendingList& p, uint64_t* seq, WriteBatch* batch) {
   std::map<std::string, uint64_t> previous;
-  auto old = store.GetRaw(Family::kMatches, ListKey(p.need_id, p.kind));
-  std::vector<std::string> old_ids;
-  if (old.ok() && DecodeMatchListIds(*old, &old_ids).ok()) {
-    for (const std::string& id : old_ids) {
-      previous[id] = StoredLeadSeq(store, id, p.need_id);
-    }
+  for (const std::string& id : StoredListIds(store, p.need_id, p.kind)) {
+    previous[id] = StoredLeadSeq(store, id, p.need_id);
   }
   std::set<std::string> present;
   for (size_t i = 0; i < p.list.items.size(); ++i) {
@@ -326,8 +339,9 @@ Status AddListWrites(const Store& store, const PendingList& p, uint64_t* seq, Wr
   for (const auto& [id, unused] : previous) {
     if (!present.count(id)) batch->DeleteRaw(Family::kLeads, LeadKey(id, p.need_id));
   }
-  batch->PutRaw(Family::kMatches, ListKey(p.need_id, p.kind),
-                EncodeMatchList(p.list.version, p.list.items));
+  const std::string key = ListKey(p.need_id, p.kind);
+  batch->PutRaw(Family::kMatches, key, EncodeMatchList(p.list.version, p.list.items));
+  batch->PutRaw(Family::kListHeads, key, EncodeMatchListHead(p.list.version, p.list.items));
   return Status::OK();
 }
 
@@ -387,13 +401,11 @@ Status RemoveNeedLists(Matcher::Impl* impl, const std::string& need_id) {
   Store& store = *impl->options.store;
   WriteBatch batch;
   for (TargetKind kind : {TargetKind::kSupplier, TargetKind::kExpert}) {
-    auto old = store.GetRaw(Family::kMatches, ListKey(need_id, kind));
-    if (!old.ok()) continue;
-    std::vector<std::string> ids;
-    if (DecodeMatchListIds(*old, &ids).ok()) {
-      for (const std::string& id : ids) batch.DeleteRaw(Family::kLeads, LeadKey(id, need_id));
+    for (const std::string& id : StoredListIds(store, need_id, kind)) {
+      batch.DeleteRaw(Family::kLeads, LeadKey(id, need_id));
     }
     batch.DeleteRaw(Family::kMatches, ListKey(need_id, kind));
+    batch.DeleteRaw(Family::kListHeads, ListKey(need_id, kind));
   }
   return store.Write(batch);
 }
@@ -532,6 +544,39 @@ Status Matcher::WaitForLists() {
   }
   fill.done_cv.wait(lock, [&] { return fill.pending.empty() || !fill.error.ok(); });
   return fill.error;
+}
+
+// Gives every stored list its head, once per store (lists stored before
+// heads existed). Lists written from now on get theirs with them.
+Status BackfillListHeads(Matcher::Impl* impl) {
+  Store& store = *impl->options.store;
+  if (store.GetRaw(Family::kMeta, kListHeadsKey).ok()) return Status::OK();
+  const auto start = std::chrono::steady_clock::now();
+  WriteBatch batch;
+  size_t lists = 0;
+  Status failed;
+  Status s = store.ScanRaw(Family::kMatches, "", "", [&](std::string_view key,
+                                                         std::string_view value) {
+    MatchListSummary head;
+    if (!DecodeMatchListSummary(value, RankFeature::kLexical, &head).ok()) return true;
+    batch.PutRaw(Family::kListHeads, key, EncodeMatchListHead(head));
+    ++lists;
+    if (batch.Count() >= 4096) {
+      failed = store.Write(batch);
+      batch = WriteBatch();
+    }
+    return failed.ok();
+  });
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  batch.PutRaw(Family::kMeta, kListHeadsKey, "1");
+  s = store.Write(batch);
+  if (!s.ok()) return s;
+  if (lists > 0) {
+    spdlog::info("list heads written for {} stored lists in {:.1f} s", lists,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return Status::OK();
 }
 
 // The lists reflect the store when the change log has nothing newer than

@@ -14,9 +14,12 @@
 // re-ranked in full too.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "common/parallel.h"
 #include "engine/match_list_codec.h"
@@ -41,17 +44,23 @@ struct Merge {
   int changed = -1;              // index of the candidate's item in `items` (-1: not in it)
 };
 
+// A stored list as a decision first sees it: its head, and the list itself
+// when it was read already (a list stored without a head).
+struct StoredList {
+  MatchListSummary head;
+  std::optional<std::string> raw;
+};
+
 // Decides one need. Returns nullopt when it needs a full re-rank; a Merge
 // with no change (empty old_ids, changed -1) when the list stays as it is.
-// The decision reads the list's ids, scores and lexical values only; the
-// whole list is decoded when it changes.
+// The decision reads the list's head (ids, scores and lexical values); the
+// whole list is read and decoded when it changes.
 // REQUIRES: impl.mu held (shared).
 StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind kind,
                                         const Party& cand, int64_t n, const Party& need,
-                                        const std::string& raw_list) {
-  MatchListSummary list;
-  Status s = DecodeMatchListSummary(raw_list, RankFeature::kLexical, &list);
-  if (!s.ok()) return std::optional<Merge>();  // unreadable: recompute it
+                                        StoredList stored) {
+  MatchListSummary& list = stored.head;
+  Status s;
   const Collection& targets = impl.Targets(kind);
   const bool own_norm = impl.options.lexical_norm == LexicalNorm::kQuery;
 
@@ -119,9 +128,18 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   if (!listed && (!keeps || (was_full && !beats_last))) {
     return std::optional<Merge>(std::move(m));  // does not enter: unchanged
   }
+  if (!stored.raw) {
+    auto raw = impl.options.store->GetRaw(Family::kMatches, ListKey(need.need_id, kind));
+    if (!raw.ok() && raw.status().code() != StatusCode::kNotFound) return raw.status();
+    if (!raw.ok()) return std::optional<Merge>();  // a head without its list: recompute
+    stored.raw = std::move(raw).value();
+  }
+  s = DecodeMatchList(*stored.raw, &m.version, &m.items);
+  // Unreadable, or not the list its head describes: recompute it.
+  if (!s.ok() || m.version != list.version || m.items.size() != list.ids.size()) {
+    return std::optional<Merge>();
+  }
   m.old_ids = std::move(list.ids);
-  s = DecodeMatchList(raw_list, &m.version, &m.items);
-  if (!s.ok()) return std::optional<Merge>();
   if (listed) m.items.erase(m.items.begin() + static_cast<std::ptrdiff_t>(at_index));
   if (!keeps) return std::optional<Merge>(std::move(m));  // left a list that was not full
   std::vector<std::vector<indexer::MatchedTerm>> evidence;
@@ -183,6 +201,7 @@ struct Decision {
   bool full = false;
   Merge merge;
   std::string encoded;         // the new list, when it changed
+  std::string head;            // its head; or the unchanged list's, when it had none
   std::string lead_vi, lead_en;  // the changed item's lead reason
   uint64_t lead_seq = 0;         // its stored lead's sequence (0: a new lead)
 };
@@ -192,11 +211,21 @@ struct Decision {
 Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, int64_t n,
                       const std::vector<std::string>& need_ids, std::vector<std::string>* full) {
   Store& store = *impl->options.store;
+  const auto start = std::chrono::steady_clock::now();
   // Decide every need (reads only) on every core, then write in need order.
   std::vector<Decision> decided(need_ids.size());
   auto decide = [&](size_t i) {
     Decision& d = decided[i];
-    auto raw = store.GetRaw(Family::kMatches, ListKey(need_ids[i], kind));
+    const std::string key = ListKey(need_ids[i], kind);
+    StoredList stored;
+    bool has_head = false;
+    auto raw = store.GetRaw(Family::kListHeads, key);
+    if (raw.ok() && DecodeMatchListHead(*raw, &stored.head).ok()) {
+      has_head = true;
+    } else {  // a list stored before heads were: read the list itself
+      raw = store.GetRaw(Family::kMatches, key);
+      if (raw.ok()) stored.raw = *raw;
+    }
     if (!raw.ok() && raw.status().code() != StatusCode::kNotFound) {
       d.status = raw.status();
       return;
@@ -209,7 +238,15 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       d.skip = true;
       return;
     }
-    auto merged = MergeOne(*impl, kind, cand, n, *need, *raw);
+    std::optional<MatchListSummary> backfill;  // the head to store, when it had none
+    if (!has_head) {
+      if (!DecodeMatchListSummary(*stored.raw, RankFeature::kLexical, &stored.head).ok()) {
+        d.full = true;  // unreadable: recompute it
+        return;
+      }
+      backfill = stored.head;
+    }
+    auto merged = MergeOne(*impl, kind, cand, n, *need, std::move(stored));
     if (!merged.ok()) {
       d.status = merged.status();
     } else if (!merged->has_value()) {
@@ -217,21 +254,28 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
     } else {
       d.merge = std::move(**merged);
       const Merge& m = d.merge;
-      if (m.old_ids.empty() && m.changed < 0) return;  // unchanged
+      if (m.old_ids.empty() && m.changed < 0) {  // unchanged
+        if (backfill) d.head = EncodeMatchListHead(*backfill);
+        return;
+      }
       if (m.changed >= 0) {
         const MatchItem& item = m.items[static_cast<size_t>(m.changed)];
         LeadReason(*impl, *need, item, kind, &d.lead_vi, &d.lead_en);
         d.lead_seq = StoredLeadSeq(store, item.id, need_ids[i]);
       }
-      d.encoded = EncodeMatchList(store.LatestSequence(), m.items);
+      const uint64_t version = store.LatestSequence();
+      d.encoded = EncodeMatchList(version, m.items);
+      d.head = EncodeMatchListHead(version, m.items);
     }
   };
   ParallelFor(need_ids.size(), std::min(impl->options.refresh_threads, need_ids.size() / 16),
               decide);
+  const auto decided_at = std::chrono::steady_clock::now();
 
   WriteBatch batch;
   uint64_t seq = ReadCounter(store, kLeadSeqKey);
   const uint64_t start_seq = seq;
+  size_t list_bytes = 0;
   std::shared_lock lock(impl->mu);
   for (size_t i = 0; i < need_ids.size(); ++i) {
     const std::string& need_id = need_ids[i];
@@ -243,6 +287,7 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       continue;
     }
     Merge& m = d.merge;
+    if (!d.head.empty()) batch.PutRaw(Family::kListHeads, ListKey(need_id, kind), d.head);
     if (m.old_ids.empty() && m.changed < 0) continue;  // unchanged
     const Party* need = FindNeed(*impl, need_id);
     if (need == nullptr) continue;
@@ -259,11 +304,16 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
                    LeadRecord(item.explanation.score, d.lead_vi, d.lead_en, lead_seq));
     }
     batch.PutRaw(Family::kMatches, ListKey(need_id, kind), d.encoded);
+    list_bytes += d.encoded.size();
   }
   lock.unlock();
   if (seq != start_seq) batch.PutRaw(Family::kMeta, kLeadSeqKey, std::to_string(seq));
-  if (batch.Count() == 0) return Status::OK();
-  return store.Write(batch);
+  Status s = batch.Count() == 0 ? Status::OK() : store.Write(batch);
+  using Ms = std::chrono::duration<double, std::milli>;
+  spdlog::debug("merge {}: {} needs decided in {:.1f} ms, {} writes ({} bytes of lists) in {:.1f} ms",
+                cand.side.id, need_ids.size(), Ms(decided_at - start).count(), batch.Count(),
+                list_bytes, Ms(std::chrono::steady_clock::now() - decided_at).count());
+  return s;
 }
 
 }  // namespace ketnoi::engine::matcher_detail

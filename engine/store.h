@@ -38,6 +38,7 @@ enum class Family {
   kFeedback,     // staff verdicts per (need, candidate)
   kKeys,         // API keys (hashed)
   kChanges,      // change log: big-endian sequence -> change record
+  kListHeads,    // per materialised list: its ids, scores, lexical values
 };
 
 struct StoreOptions {

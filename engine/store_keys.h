@@ -34,9 +34,9 @@ inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 // Column family names, indexed by static_cast<int>(Family).
 inline constexpr std::string_view kFamilyNames[] = {
     "meta",    "facilities", "needs",    "suppliers", "experts", "links",
-    "matches", "leads",      "feedback", "keys",      "changes"};
+    "matches", "leads",      "feedback", "keys",      "changes", "list_heads"};
 inline constexpr int kFamilyCount = sizeof(kFamilyNames) / sizeof(kFamilyNames[0]);
-static_assert(kFamilyCount == static_cast<int>(Family::kChanges) + 1,
+static_assert(kFamilyCount == static_cast<int>(Family::kListHeads) + 1,
               "one column family name per Family value");
 
 inline std::string LinkKey(std::string_view from, LinkType type, std::string_view to) {

@@ -97,6 +97,30 @@ TEST(MatchListCodecTest, FirstItemsOnlyStillChecksTheRest) {
             StatusCode::kCorruption);
 }
 
+TEST(MatchListCodecTest, HeadHoldsWhatTheSummaryReads) {
+  std::vector<MatchItem> items = {Item("S1", 0.8123456789, true), Item("S22", 0.5, false)};
+  items[0].explanation.values[static_cast<int>(RankFeature::kLexical)] = 1.0;
+  items[1].explanation.values[static_cast<int>(RankFeature::kLexical)] = 0.375;
+  MatchListSummary from_list, from_head, again;
+  ASSERT_TRUE(
+      DecodeMatchListSummary(EncodeMatchList(42, items), RankFeature::kLexical, &from_list).ok());
+  std::string head = EncodeMatchListHead(42, items);
+  EXPECT_LT(head.size(), EncodeMatchList(42, items).size() / 4);
+  ASSERT_TRUE(DecodeMatchListHead(head, &from_head).ok());
+  EXPECT_EQ(from_head.version, 42u);
+  EXPECT_EQ(from_head.ids, from_list.ids);
+  EXPECT_EQ(from_head.scores, from_list.scores);
+  EXPECT_EQ(from_head.values, from_list.values);
+  EXPECT_EQ(EncodeMatchListHead(from_list), head);  // from a summary: the same bytes
+  for (size_t cut = 0; cut < head.size(); ++cut) {
+    EXPECT_EQ(DecodeMatchListHead(head.substr(0, cut), &again).code(), StatusCode::kCorruption)
+        << cut;
+  }
+  EXPECT_EQ(DecodeMatchListHead(head + "x", &again).code(), StatusCode::kCorruption);
+  EXPECT_EQ(DecodeMatchListHead(EncodeMatchList(42, items), &again).code(),
+            StatusCode::kCorruption);  // a list is not a head
+}
+
 TEST(MatchListCodecTest, EmptyList) {
   std::string raw = EncodeMatchList(7, {});
   uint64_t version = 0;

@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "engine/feedback.h"
 #include "engine/dataset.h"
+#include "engine/match_list_codec.h"
 #include "engine/store.h"
 #include "test_util.h"
 
@@ -142,6 +143,36 @@ TEST_F(SmallMarket, SupplierNotServingTheProvinceDrops) {
 // best lexical match is merged into the stored list alone: every other
 // member keeps its stored score to the bit (a full re-rank would move them
 // by the corpus statistics the new document changes).
+// Every stored list has a head (with `every_list`; else those that have
+// one), and the head says what the list holds: its version, member ids,
+// scores and lexical values. Returns the heads compared.
+size_t ExpectHeadsAgree(const Store& store, bool every_list = true) {
+  size_t compared = 0;
+  size_t lists = 0, heads = 0;
+  EXPECT_OK(store.ScanRaw(Family::kMatches, "", "", [&](std::string_view key, std::string_view value) {
+    ++lists;
+    MatchListSummary want, got;
+    EXPECT_TRUE(DecodeMatchListSummary(value, RankFeature::kLexical, &want).ok());
+    auto head = store.GetRaw(Family::kListHeads, key);
+    EXPECT_TRUE(head.ok() || !every_list) << "no head for " << key;
+    if (!head.ok()) return true;
+    ++compared;
+    EXPECT_TRUE(DecodeMatchListHead(*head, &got).ok());
+    EXPECT_EQ(got.version, want.version) << key;
+    EXPECT_EQ(got.ids, want.ids) << key;
+    EXPECT_EQ(got.scores, want.scores) << key;
+    EXPECT_EQ(got.values, want.values) << key;
+    return true;
+  }));
+  EXPECT_OK(store.ScanRaw(Family::kListHeads, "", "", [&](std::string_view, std::string_view) {
+    ++heads;
+    return true;
+  }));
+  EXPECT_EQ(heads, compared) << "a head without its list";
+  if (every_list) EXPECT_EQ(heads, lists);
+  return compared;
+}
+
 TEST_F(SmallMarket, NewBestLexicalMatchIsMergedWithoutReRanking) {
   auto before = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
   ASSERT_TRUE(before.ok()) << before.status().ToString();
@@ -150,6 +181,7 @@ TEST_F(SmallMarket, NewBestLexicalMatchIsMergedWithoutReRanking) {
                                "Cần máy sấy chè 500 kg/ngày, ngân sách 300 triệu. Máy sấy chè "
                                "băng tải 500 kg/ngày, giá 250 triệu");
   ASSERT_OK(engine_->PutSupplier(best));
+  EXPECT_GT(ExpectHeadsAgree(engine_->store()), 0u);
   auto after = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   const MatchItem* s9 = Find(*after, "S9");
@@ -172,6 +204,37 @@ TEST_F(SmallMarket, NewBestLexicalMatchIsMergedWithoutReRanking) {
   for (size_t i = 0; i < full->items.size(); ++i) {
     EXPECT_EQ(full->items[i].id, after->items[i].id);
   }
+}
+
+// Lists stored before heads existed (or whose heads are lost) are decided
+// from the lists themselves, merged the same way, and get their heads back.
+TEST_F(SmallMarket, ListsWithoutHeadsAreMergedAndGetHeads) {
+  auto before = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  Store& store = engine_->store();
+  WriteBatch drop;
+  ASSERT_OK(store.ScanRaw(Family::kListHeads, "", "", [&](std::string_view key, std::string_view) {
+    drop.DeleteRaw(Family::kListHeads, key);
+    return true;
+  }));
+  ASSERT_GT(drop.Count(), 0u);
+  ASSERT_OK(store.Write(drop));
+  EXPECT_EQ(ExpectHeadsAgree(store, false), 0u);
+  ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+      "S9", "Thái Nguyên", {"Thái Nguyên"},
+      "Cần máy sấy chè 500 kg/ngày, ngân sách 300 triệu. Máy sấy chè băng tải 500 kg/ngày, "
+      "giá 250 triệu")));
+  auto after = engine_->matcher()->Materialized("N1", TargetKind::kSupplier);
+  ASSERT_TRUE(after.ok());
+  ASSERT_NE(Find(*after, "S9"), nullptr);
+  for (const auto& item : before->items) {
+    const MatchItem* now = Find(*after, item.id);
+    ASSERT_NE(now, nullptr) << item.id;
+    EXPECT_EQ(now->explanation.score, item.explanation.score) << item.id;
+  }
+  EXPECT_GT(ExpectHeadsAgree(store, false), 0u);  // N1's among them
+  auto head = store.GetRaw(Family::kListHeads, std::string("N1") + '\0' + "supplier");
+  EXPECT_TRUE(head.ok());
 }
 
 TEST_F(SmallMarket, CapacityTenTimesOffDrops) {
@@ -427,7 +490,9 @@ TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
     return lists;
   };
   auto incremental = snapshot();
+  EXPECT_GT(ExpectHeadsAgree(engine->store()), 0u);
   ASSERT_OK(engine->matcher()->RefreshAll());
+  EXPECT_GT(ExpectHeadsAgree(engine->store()), 0u);
   auto full = snapshot();
   ASSERT_EQ(incremental.size(), full.size());
   // Lists merged one pair at a time keep the scores their members had when
@@ -565,6 +630,33 @@ TEST(StaleLists, BackgroundFillEqualsRecomputingAtOpen) {
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->matcher()->Stats().lists_pending, 0u);
   EXPECT_EQ(AllLists(again.get()), now_lists);
+}
+
+// A store whose lists have no heads (written before heads existed) gets them
+// at the next Open, without the lists being recomputed.
+TEST(StaleLists, ListsWithoutHeadsGetThemAtOpen) {
+  const std::string db = StoreWithoutLists("heads");
+  std::map<std::string, std::vector<std::pair<std::string, double>>> lists;
+  {
+    auto e = OpenWithStaleLists(db, StaleLists::kNow);
+    ASSERT_NE(e, nullptr);
+    lists = AllLists(e.get());
+    WriteBatch drop;
+    ASSERT_OK(e->store().ScanRaw(Family::kListHeads, "", "",
+                                 [&](std::string_view key, std::string_view) {
+                                   drop.DeleteRaw(Family::kListHeads, key);
+                                   return true;
+                                 }));
+    drop.DeleteRaw(Family::kMeta, "list_heads");
+    ASSERT_GT(drop.Count(), 10u);
+    ASSERT_OK(e->store().Write(drop));
+    EXPECT_EQ(ExpectHeadsAgree(e->store(), false), 0u);
+  }
+  auto again = OpenWithStaleLists(db, StaleLists::kOnRead);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->matcher()->Stats().lists_pending, 0u);
+  EXPECT_GT(ExpectHeadsAgree(again->store()), 10u);
+  EXPECT_EQ(AllLists(again.get()), lists);
 }
 
 // Lists ranked with another lexical normaliser are stale at the next Open,
