@@ -287,8 +287,10 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       continue;
     }
     Merge& m = d.merge;
-    if (!d.head.empty()) batch.PutRaw(Family::kListHeads, ListKey(need_id, kind), d.head);
-    if (m.old_ids.empty() && m.changed < 0) continue;  // unchanged
+    if (m.old_ids.empty() && m.changed < 0) {  // unchanged; a list without a head gets it
+      if (!d.head.empty()) batch.PutRaw(Family::kListHeads, ListKey(need_id, kind), d.head);
+      continue;
+    }
     const Party* need = FindNeed(*impl, need_id);
     if (need == nullptr) continue;
     // Leads: the candidate's own (new, moved or gone) and the evicted one.
@@ -303,7 +305,9 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
       batch.PutRaw(Family::kLeads, LeadKey(item.id, need_id),
                    LeadRecord(item.explanation.score, d.lead_vi, d.lead_en, lead_seq));
     }
+    // The list and its head, together.
     batch.PutRaw(Family::kMatches, ListKey(need_id, kind), d.encoded);
+    batch.PutRaw(Family::kListHeads, ListKey(need_id, kind), d.head);
     list_bytes += d.encoded.size();
   }
   lock.unlock();
