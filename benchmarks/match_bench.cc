@@ -31,6 +31,8 @@
 //   KETNOI_BENCH_STALE=onread  with KETNOI_BENCH_DB: leave lists that the
 //                          store lacks (import --lists later) uncomputed
 //                          (default: computed at open).
+//   KETNOI_BENCH_LIST_HEADS=off  refresh decisions read the lists, not
+//                          their heads (EngineOptions::read_list_heads).
 //   KETNOI_BENCH_CPUS=N    after the setup (which uses every core), pin the
 //                          benchmark thread to CPUs 0..N-1, e.g. 2 to
 //                          measure a 2-core budget on a larger machine.
@@ -268,6 +270,7 @@ World& Get() {
     // which suits the live-match benchmark but not the refresh one (a merge
     // skips a need without a list).
     if (Env("KETNOI_BENCH_STALE", "now") == "onread") eo.stale_lists = StaleLists::kOnRead;
+    eo.read_list_heads = Env("KETNOI_BENCH_LIST_HEADS", "on") != "off";
     w->rss_before_mib = RssMiB();
     auto t0 = std::chrono::steady_clock::now();
     auto engine = Engine::Open(eo);

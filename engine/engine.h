@@ -59,6 +59,8 @@ struct EngineOptions {
   StaleLists stale_lists = StaleLists::kNow;
   // The lexical feature's normaliser (MatcherOptions::lexical_norm).
   LexicalNorm lexical_norm = LexicalNorm::kQuery;
+  // MatcherOptions::read_list_heads.
+  bool read_list_heads = true;
 };
 
 class Engine {

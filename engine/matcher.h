@@ -93,6 +93,9 @@ struct MatcherOptions {
   LexicalNorm lexical_norm = LexicalNorm::kQuery;
   // Length of the materialised lists.
   size_t materialized_k = 30;
+  // Refresh decisions read each list's head (false: the list itself, as
+  // for a list stored without a head; for measuring the difference).
+  bool read_list_heads = true;
   // Matches scoring below this are cut (a request may ask for another).
   double default_min_score = 0.35;
   // Needs retrieved by a changed supplier's text to be re-scored.

@@ -219,7 +219,8 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
     const std::string key = ListKey(need_ids[i], kind);
     StoredList stored;
     bool has_head = false;
-    auto raw = store.GetRaw(Family::kListHeads, key);
+    StatusOr<std::string> raw = NotFound("");
+    if (impl->options.read_list_heads) raw = store.GetRaw(Family::kListHeads, key);
     if (raw.ok() && DecodeMatchListHead(*raw, &stored.head).ok()) {
       has_head = true;
     } else {  // a list stored before heads were: read the list itself
@@ -244,7 +245,7 @@ Status MergeCandidate(Matcher::Impl* impl, TargetKind kind, const Party& cand, i
         d.full = true;  // unreadable: recompute it
         return;
       }
-      backfill = stored.head;
+      if (impl->options.read_list_heads) backfill = stored.head;
     }
     auto merged = MergeOne(*impl, kind, cand, n, *need, std::move(stored));
     if (!merged.ok()) {
