@@ -300,17 +300,14 @@ Status DecodeMatchListSummary(std::string_view raw, RankFeature feature, MatchLi
 }
 
 std::string EncodeMatchListHead(uint64_t version, const std::vector<MatchItem>& items) {
-  std::string out;
-  out.reserve(16 + items.size() * 28);
-  out.push_back(kMatchListHeadFormat);
-  PutVarint(&out, version);
-  PutVarint(&out, items.size());
+  MatchListSummary summary;
+  summary.version = version;
   for (const MatchItem& m : items) {
-    PutString(&out, m.id);
-    PutDouble(&out, m.explanation.score);
-    PutDouble(&out, m.explanation.values[static_cast<int>(RankFeature::kLexical)]);
+    summary.ids.push_back(m.id);
+    summary.scores.push_back(m.explanation.score);
+    summary.values.push_back(m.explanation.values[static_cast<int>(RankFeature::kLexical)]);
   }
-  return out;
+  return EncodeMatchListHead(summary);
 }
 
 std::string EncodeMatchListHead(const MatchListSummary& summary) {
