@@ -1,7 +1,8 @@
 // Matching at scale, in-process through engine::Engine / engine::Matcher:
-//   BM_LiveMatch       Matcher::Match (candidates + rank + explanation) of an
+//   BM_LiveMatch/F/H   Matcher::Match (candidates + rank + explanation) of an
 //                      equipment need over every supplier (target p99 < 5 ms
-//                      at 1,000,000 suppliers on 2 cores);
+//                      at 1,000,000 suppliers on 2 cores); F 1: serves my
+//                      province; H 0: no helper threads (HelperPool off);
 //   BM_Materialized    Matcher::Materialized, a stored list read (< 0.2 ms);
 //   BM_RefreshNew      Engine::PutSupplier of a new supplier, i.e. the store
 //                      write plus Matcher::OnCandidateChanged re-ranking the
@@ -55,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "common/helper_pool.h"
 #include "engine/engine.h"
 #include "engine/reference.h"
 #include "engine/store.h"
@@ -384,6 +386,9 @@ void BM_LiveMatch(benchmark::State& state) {
   World& w = Get();
   auto matcher = w.engine->matcher();
   size_t items = 0, errors = 0;
+  // Second argument 0: helper threads off (HelperPool), for an interleaved
+  // A/B in one process.
+  ketnoi::HelperPool::Shared().SetEnabled(state.range(1) != 0);
   Timed(state, [&](std::mt19937_64& rng) {
     MatchRequest r;
     r.need_id = w.equipment_needs[rng() % w.equipment_needs.size()];
@@ -397,10 +402,21 @@ void BM_LiveMatch(benchmark::State& state) {
       ++errors;
     }
   });
+  ketnoi::HelperPool::Shared().SetEnabled(true);
   state.counters["items_avg"] = static_cast<double>(items) / state.iterations();
   state.counters["errors"] = static_cast<double>(errors);
 }
-BENCHMARK(BM_LiveMatch)->Arg(0)->Arg(1)->Iterations(300)->Unit(benchmark::kMillisecond);
+// (serves my province, helpers): each filter with and without helpers, in
+// turns.
+BENCHMARK(BM_LiveMatch)
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Iterations(300)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_Materialized(benchmark::State& state) {
   World& w = Get();

@@ -1,5 +1,6 @@
 #include "indexer/retriever.h"
 
+#include "common/helper_pool.h"
 #include "common/parallel.h"
 
 #include <algorithm>
@@ -232,17 +233,27 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query, QueryStat
   Status s = m.PrepareQuery(features, query, &qsv, &qv);
   if (!s.ok()) return s;
   if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
-  auto dense_hits = m.vectors->Search(qv.data(), std::max(o.dense_candidates, query.k),
-                                      query.filter);
+  // The two searches are independent: the dense one runs on a helper
+  // thread when one is idle (HelperPool), beside the sparse walk.
+  StatusOr<std::vector<VectorHit>> dense_hits = std::vector<VectorHit>{};
+  std::vector<SparseHit> sparse_hits;
+  HelperPool::Shared().Run(2, [&](size_t part) {
+    if (part == 0) {
+      sparse_hits = m.SparseTop(qsv, query);
+    } else {
+      dense_hits = m.vectors->Search(qv.data(), std::max(o.dense_candidates, query.k),
+                                     query.filter);
+    }
+  });
   if (!dense_hits.ok()) return dense_hits.status();
-  std::vector<Candidate> out = m.Fuse(qsv, qv.data(), *dense_hits, query);
+  std::vector<Candidate> out = m.Fuse(qsv, qv.data(), sparse_hits, *dense_hits);
   if (o.prf_docs > 0 && o.prf_weight > 0 && !out.empty()) {
     std::vector<int64_t> top;
     for (size_t i = 0; i < out.size() && top.size() < static_cast<size_t>(o.prf_docs); ++i) {
       top.push_back(out[i].id);
     }
     qsv = ExpandQuery(qsv, top, *m.sparse, *m.vocab, o.prf_terms, o.prf_weight);
-    out = m.Fuse(qsv, qv.data(), *dense_hits, query);
+    out = m.Fuse(qsv, qv.data(), m.SparseTop(qsv, query), *dense_hits);
   }
   if (out.size() > query.k) out.resize(query.k);
   return out;
@@ -259,14 +270,17 @@ Status Retriever::Impl::PrepareQuery(const std::vector<Feature>& features, const
   return s.ok() ? s : s.WithPrefix("query");
 }
 
-// Union of the sparse top N for `qsv` and the dense hits, each candidate
-// scored on both sides, fused and sorted (not truncated).
+std::vector<SparseHit> Retriever::Impl::SparseTop(const SparseVector& qsv,
+                                                  const Query& query) const {
+  return sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter,
+                        options.sparse_posting_budget);
+}
+
+// Union of the sparse hits and the dense hits, each candidate scored on
+// both sides, fused and sorted (not truncated).
 std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const float* qv,
-                                             const std::vector<VectorHit>& dense_hits,
-                                             const Query& query) const {
-  std::vector<SparseHit> sparse_hits =
-      sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter,
-                     options.sparse_posting_budget);
+                                             const std::vector<SparseHit>& sparse_hits,
+                                             const std::vector<VectorHit>& dense_hits) const {
   std::unordered_map<int64_t, size_t> pos;
   std::vector<Candidate> out;
   std::vector<int64_t> need_dense;

@@ -34,8 +34,11 @@ struct Retriever::Impl {
   // Both scores of `ids` (unknown: 0), in their order. REQUIRES: mu held.
   std::vector<Candidate> ScoreIds(const SparseVector& qsv, const float* qv,
                                   const std::vector<int64_t>& ids) const;
+  // The sparse top N for `qsv` (options.sparse_candidates, at least k).
+  std::vector<SparseHit> SparseTop(const SparseVector& qsv, const Query& query) const;
   std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
-                              const std::vector<VectorHit>& dense_hits, const Query& query) const;
+                              const std::vector<SparseHit>& sparse_hits,
+                              const std::vector<VectorHit>& dense_hits) const;
 
   Status EmbedOne(const Document& doc, const std::vector<Feature>& features, float* out) const {
     EmbedInput in;

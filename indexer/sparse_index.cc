@@ -162,6 +162,11 @@ size_t SparseIndex::size() const { return impl_->slot_of.size(); }
 
 void SparseIndex::SetPruning(bool on) { impl_->prune = on; }
 
+void SparseIndex::SetParallelSplit(size_t postings_per_part, size_t rescored_per_part) {
+  impl_->postings_per_part = std::max<size_t>(1, postings_per_part);
+  impl_->rescored_per_part = std::max<size_t>(1, rescored_per_part);
+}
+
 float SparseIndex::Score(const SparseVector& query, int64_t id) const {
   const Impl& m = *impl_;
   auto it = m.slot_of.find(id);

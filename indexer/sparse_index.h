@@ -73,7 +73,10 @@ class SparseIndex {
   // returned. Common terms (low idf, e.g. frequent
   // character n-grams) then still count in every score but no longer choose
   // the candidates. Below the budget, or with 0, every posting of every term
-  // is walked and the top k is the exact one.
+  // is walked and the top k is the exact one. Large searches are split into
+  // parts run on idle helper threads (HelperPool::Shared()): the walk by
+  // document range, the exact scoring by candidate; the result is the same
+  // as a serial search's, to the bit.
   std::vector<SparseHit> Search(const SparseVector& query, size_t k,
                                 const IdFilter* filter = nullptr,
                                 size_t max_postings = 0) const;
@@ -82,6 +85,10 @@ class SparseIndex {
   // (default): every posting of every query term is walked. On the
   // synthetic datasets the bounds prune little and pruning is slower.
   void SetPruning(bool on);
+  // The smallest parts Search splits into: postings walked per part
+  // (default 50,000) and candidates scored exactly per part (default 128).
+  // Small values make small collections take the parallel path (tests).
+  void SetParallelSplit(size_t postings_per_part, size_t rescored_per_part);
   // BM25 score of one document (0 when absent or nothing matches).
   float Score(const SparseVector& query, int64_t id) const;
   // Score() of each of `ids`, in order, equal to it to the bit (0 for

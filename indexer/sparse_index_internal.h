@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "indexer/sparse_index.h"
@@ -105,17 +106,20 @@ struct SearchScratch {
   // weights once per live document, while removed documents (impact 0) and
   // sums that come back to 0 may enter again; readers of `touched` reset
   // each slot after reading it, so a repeat reads 0 and is skipped.
-  void Walk(const std::vector<Posting>& list, float qw) {
+  void Walk(const Posting* begin, const Posting* end, float qw) {
     float* a = acc.data();
-    uint32_t* t = touched.Room(list.size());
+    uint32_t* t = touched.Room(static_cast<size_t>(end - begin));
     size_t n = touched.size();
-    for (const Posting& p : list) {
-      const float before = a[p.slot];
-      t[n] = p.slot;
+    for (const Posting* p = begin; p != end; ++p) {
+      const float before = a[p->slot];
+      t[n] = p->slot;
       n += before == 0;
-      a[p.slot] = before + qw * p.impact;
+      a[p->slot] = before + qw * p->impact;
     }
     touched.set_size(n);
+  }
+  void Walk(const std::vector<Posting>& list, float qw) {
+    Walk(list.data(), list.data() + list.size(), qw);
   }
 };
 
@@ -149,6 +153,11 @@ struct SparseIndex::Impl {
   std::unordered_map<int64_t, uint32_t> slot_of;
   size_t dead = 0;
   bool prune = false;
+  // The smallest parts of a split search (SetParallelSplit): a part costs a
+  // hand-off to a helper thread and, in a walk, a binary search per term
+  // list; scoring a candidate exactly costs ~1 µs.
+  size_t postings_per_part = 50000;
+  size_t rescored_per_part = 128;
   Bm25Params ref;      // the parameters every posting's impact was computed at
   size_t changes = 0;  // documents added or removed since the last refresh
 
@@ -247,24 +256,37 @@ struct SparseIndex::Impl {
   // above the running threshold, from the best down.
   std::vector<SparseHit> CollectBest(SearchScratch& sc, size_t r, float ratio,
                                      const IdFilter* filter) const;
+  // Walks `terms` (term id, query weight) into the accumulators and returns
+  // CollectBest(r, ratio, filter) of the result. Large walks are split by
+  // slot range into parts walked on the helper pool's threads, each into
+  // its own thread's scratch and collected there (postings are in slot
+  // order, so a part is a sub-range of each list). The parts' collections
+  // together hold every document the whole walk's collection must hold: a
+  // part's r-th best allowed walked score is at most the whole walk's. The
+  // caller's scratch (`sc`) ends reset, as after CollectBest.
+  std::vector<SparseHit> WalkAndCollect(SearchScratch& sc,
+                                        const std::vector<std::pair<uint32_t, float>>& terms,
+                                        size_t r, float ratio, const IdFilter* filter) const;
   void MarkWalked(SearchScratch& sc, uint32_t term) const {
     sc.walked_bits[term / 64] |= uint64_t{1} << (term % 64);
   }
 
-  // Search's ways of turning walked scores into the result, each resetting
-  // the scratch. SelectExact: the top k by exact score, given lo * exact <=
+  // Search's ways of turning walked scores into the result. SelectExact: the top k by exact score, given lo * exact <=
   // walked <= hi * exact for every document. Rescore (the budgeted search,
   // `walked` its walked terms): the best `rescore` documents by exact partial score over
   // the walked terms, found among the best `rescore` by walked score and
   // any other within `margin` of the last of them; the top k of those by
   // exact score. ExactAll: every touched document scored exactly.
+  // Both take the walk's collected documents (`walked_best`: CollectBest or
+  // WalkAndCollect with r = k and ratio lo / hi for SelectExact, r = rescore
+  // and ratio margin for Rescore, the filter applied).
   std::vector<SparseHit> SelectExact(SearchScratch& sc, const SparseVector& query,
-                                     const Bm25Params& cur, size_t k, float lo, float hi,
-                                     const IdFilter* filter) const;
-  std::vector<SparseHit> Rescore(SearchScratch& sc, const SparseVector& query,
-                                 const Bm25Params& cur, const std::vector<uint32_t>& walked,
-                                 size_t k, size_t rescore, float margin,
-                                 const IdFilter* filter) const;
+                                     const Bm25Params& cur, size_t k, float lo,
+                                     std::vector<SparseHit> walked_best) const;
+  std::vector<SparseHit> Rescore(const SparseVector& query, const Bm25Params& cur,
+                                 const std::vector<uint32_t>& walked, size_t k, size_t rescore,
+                                 float margin,
+                                 std::vector<SparseHit> walked_best) const;
   std::vector<SparseHit> ExactAll(SearchScratch& sc, const SparseVector& query,
                                   const Bm25Params& cur, size_t k, const IdFilter* filter) const;
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "common/helper_pool.h"
 #include "indexer/sparse_index_internal.h"
 
 namespace ketnoi::indexer {
@@ -100,16 +101,26 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
     });
     size_t spent = 0;
     std::vector<uint32_t> walked;
+    std::vector<std::pair<uint32_t, float>> walk;
     for (size_t i = 0; i < by_rarity.size(); ++i) {
       const size_t n = m.postings[by_rarity[i].id].size();
       if (i > 0 && spent + n > max_postings) break;
       spent += n;
-      sc.Walk(m.postings[by_rarity[i].id], by_rarity[i].weight);
+      walk.emplace_back(by_rarity[i].id, by_rarity[i].weight);
       walked.push_back(by_rarity[i].id);
     }
-    return m.Rescore(sc, query, cur, walked, k, std::max(2 * k, k + 64), margin, filter);
+    const size_t rescore = std::max(2 * k, k + 64);
+    return m.Rescore(query, cur, walked, k, rescore, margin,
+                     m.WalkAndCollect(sc, walk, rescore, margin, filter));
   }
   const bool prune = m.prune && filter == nullptr && bounded;
+  if (!prune && bounded) {
+    std::vector<std::pair<uint32_t, float>> walk;
+    for (const Term& t : terms) walk.emplace_back(t.id, t.weight);
+    const float lo_margin = lo * (1 - kRoundingSlack), hi_margin = hi * (1 + kRoundingSlack);
+    return m.SelectExact(sc, query, cur, k, lo_margin,
+                         m.WalkAndCollect(sc, walk, k, lo_margin / hi_margin, filter));
+  }
   if (prune) {
     std::sort(terms.begin(), terms.end(),
               [](const Term& x, const Term& y) { return x.bound > y.bound; });
@@ -181,8 +192,9 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
     for (uint32_t slot : sc.touched) sc.mark[slot] = 0;
   }
   if (!bounded) return m.ExactAll(sc, query, cur, k, filter);
-  return m.SelectExact(sc, query, cur, k, lo * (1 - kRoundingSlack), hi * (1 + kRoundingSlack),
-                       filter);
+  const float lo_margin = lo * (1 - kRoundingSlack), hi_margin = hi * (1 + kRoundingSlack);
+  return m.SelectExact(sc, query, cur, k, lo_margin,
+                       m.CollectBest(sc, k, lo_margin / hi_margin, filter));
 }
 
 std::vector<float> SparseIndex::Score(const SparseVector& query,
@@ -281,14 +293,47 @@ std::vector<SparseHit> SparseIndex::Impl::CollectBest(SearchScratch& sc, size_t 
   return out;
 }
 
+std::vector<SparseHit> SparseIndex::Impl::WalkAndCollect(
+    SearchScratch& sc, const std::vector<std::pair<uint32_t, float>>& terms, size_t r,
+    float ratio, const IdFilter* filter) const {
+  size_t total = 0;
+  for (const auto& [id, weight] : terms) total += postings[id].size();
+  HelperPool& pool = HelperPool::Shared();
+  const size_t parts = std::min({pool.Width(), std::max<size_t>(1, total / postings_per_part),
+                                 std::max<size_t>(1, slots.size() / 1024)});
+  if (parts == 1) {
+    for (const auto& [id, weight] : terms) sc.Walk(postings[id], weight);
+    return CollectBest(sc, r, ratio, filter);
+  }
+  std::vector<std::vector<SparseHit>> found(parts);
+  pool.Run(parts, [&](size_t part) {
+    SearchScratch& mine = sparse_internal::ThreadScratch();
+    if (&mine != &sc) mine.Prepare(slots.size());
+    const uint32_t first = static_cast<uint32_t>(slots.size() * part / parts);
+    const uint32_t last = static_cast<uint32_t>(slots.size() * (part + 1) / parts);
+    const auto below = [](const Posting& p, uint32_t x) { return p.slot < x; };
+    for (const auto& [id, weight] : terms) {
+      const Posting* b = postings[id].data();
+      const Posting* e = b + postings[id].size();
+      if (part > 0) b = std::lower_bound(b, e, first, below);
+      if (part + 1 < parts) e = std::lower_bound(b, e, last, below);
+      mine.Walk(b, e, weight);
+    }
+    found[part] = CollectBest(mine, r, ratio, filter);
+  });
+  std::vector<SparseHit> out = std::move(found[0]);
+  for (size_t p = 1; p < parts; ++p) out.insert(out.end(), found[p].begin(), found[p].end());
+  return out;
+}
+
 std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const SparseVector& query,
                                                       const Bm25Params& cur, size_t k, float lo,
-                                                      float hi, const IdFilter* filter) const {
+                                                      std::vector<SparseHit> walked) const {
   // Of the allowed documents, the k best by walked score (W) have exact
   // scores S >= W / hi, so the k-th best exact score is at least W_k / hi
   // and the loop below stops before any document with W < lo / hi * W_k:
-  // only those at or above are collected (and the filter is applied there).
-  std::vector<SparseHit> walked = CollectBest(sc, k, lo / hi, filter);  // ids are slots
+  // only those at or above were collected (the filter applied there). Ids
+  // in `walked` are slots.
   std::make_heap(walked.begin(), walked.end(), Worse);
   SetQuery(sc, query);
   // The best k so far by exact score, a heap with the worst of them on top.
@@ -317,37 +362,45 @@ std::vector<SparseHit> SparseIndex::Impl::SelectExact(SearchScratch& sc, const S
   return best;
 }
 
-std::vector<SparseHit> SparseIndex::Impl::Rescore(SearchScratch& sc, const SparseVector& query,
+std::vector<SparseHit> SparseIndex::Impl::Rescore(const SparseVector& query,
                                                   const Bm25Params& cur,
                                                   const std::vector<uint32_t>& walked, size_t k,
                                                   size_t rescore, float margin,
-                                                  const IdFilter* filter) const {
+                                                  std::vector<SparseHit> by_walk) const {
   // Only documents within `margin` of the rescore-th best allowed walked
-  // score are ever taken below: collected with the filter applied.
-  std::vector<SparseHit> by_walk = CollectBest(sc, rescore, margin, filter);  // ids are slots
-  std::make_heap(by_walk.begin(), by_walk.end(), Worse);
-  SetQuery(sc, query);
-  for (uint32_t term : walked) MarkWalked(sc, term);
-  // Per candidate in popped order: its id, exact score and (with its index
-  // as id) exact partial score.
-  std::vector<int64_t> ids;
-  std::vector<float> full;
-  std::vector<SparseHit> partial;
-  float last = 0;  // walked score of the rescore-th allowed document
-  for (auto end = by_walk.end(); end != by_walk.begin(); --end) {
-    if (partial.size() >= rescore && by_walk.front().score < margin * last) break;
-    std::pop_heap(by_walk.begin(), end, Worse);
-    const uint32_t slot = static_cast<uint32_t>((end - 1)->id);
-    if (end - 1 != by_walk.begin()) PrefetchTerms(slots[static_cast<uint32_t>(by_walk.front().id)]);
-    float part = 0;
-    ids.push_back(slots[slot].id);
-    full.push_back(TableScore(sc, slots[slot], cur, &part));
-    partial.push_back({static_cast<int64_t>(full.size() - 1), part});
-    if (partial.size() <= rescore) last = (end - 1)->score;
+  // score are ever taken below: collected with the filter applied (ids in
+  // `by_walk` are slots). Which documents are scored depends on walked
+  // scores alone: by decreasing walked score (ties: lower slot first), the
+  // first `rescore` and those after them still within `margin` of the
+  // rescore-th. Those are scored exactly, in parts on the helper pool's
+  // threads when there are many.
+  std::sort(by_walk.begin(), by_walk.end(), Better);
+  size_t n = std::min(rescore, by_walk.size());
+  if (n > 0) {
+    const float last = by_walk[n - 1].score;  // walked score of the rescore-th
+    while (n < by_walk.size() && !(by_walk[n].score < margin * last)) ++n;
   }
-  ClearQuery(sc, query);
-  // The best `rescore` by exact partial score (ties: the earlier popped, as
-  // the walked order had them), then the top k of those by exact score.
+  // Per candidate in walked order: exact score and (with its index as id)
+  // exact partial score over the walked terms.
+  std::vector<float> full(n);
+  std::vector<SparseHit> partial(n);
+  HelperPool& pool = HelperPool::Shared();
+  const size_t parts = std::min(pool.Width(), std::max<size_t>(1, n / rescored_per_part));
+  pool.Run(parts, [&](size_t part) {
+    SearchScratch& mine = sparse_internal::ThreadScratch();
+    SetQuery(mine, query);
+    for (uint32_t term : walked) MarkWalked(mine, term);
+    const size_t first = n * part / parts, last = n * (part + 1) / parts;
+    for (size_t i = first; i < last; ++i) {
+      if (i + 1 < last) PrefetchTerms(slots[static_cast<uint32_t>(by_walk[i + 1].id)]);
+      float part_score = 0;
+      full[i] = TableScore(mine, slots[static_cast<uint32_t>(by_walk[i].id)], cur, &part_score);
+      partial[i] = {static_cast<int64_t>(i), part_score};
+    }
+    ClearQuery(mine, query);
+  });
+  // The best `rescore` by exact partial score (ties: the earlier in walked
+  // order), then the top k of those by exact score.
   if (partial.size() > rescore) {
     std::nth_element(partial.begin(), partial.begin() + (rescore - 1), partial.end(), Better);
     partial.resize(rescore);
@@ -355,7 +408,7 @@ std::vector<SparseHit> SparseIndex::Impl::Rescore(SearchScratch& sc, const Spars
   std::vector<SparseHit> out;
   out.reserve(partial.size());
   for (const SparseHit& p : partial) {
-    if (full[p.id] > 0) out.push_back({ids[p.id], full[p.id]});
+    if (full[p.id] > 0) out.push_back({slots[static_cast<uint32_t>(by_walk[p.id].id)].id, full[p.id]});
   }
   std::sort(out.begin(), out.end(), Better);
   if (out.size() > k) out.resize(k);

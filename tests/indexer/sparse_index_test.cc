@@ -9,6 +9,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/helper_pool.h"
+
 namespace ketnoi::indexer {
 namespace {
 
@@ -301,13 +303,15 @@ void ExpectBudgeted(const Vocabulary& vocab, const SparseIndex& index,
     const float s = BruteBm25(vocab, walked, f);
     if (s > 0) partial.push_back({id, s});
   }
-  std::sort(partial.begin(), partial.end(),
-            [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
+  // Ties by id, as the index orders them (ids were added in order).
+  const auto better = [](const SparseHit& a, const SparseHit& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  };
+  std::sort(partial.begin(), partial.end(), better);
   if (partial.size() > rescore) partial.resize(rescore);
   std::vector<SparseHit> expected;
   for (const SparseHit& p : partial) expected.push_back({p.id, BruteBm25(vocab, q, docs.at(p.id))});
-  std::sort(expected.begin(), expected.end(),
-            [](const SparseHit& a, const SparseHit& b) { return a.score > b.score; });
+  std::sort(expected.begin(), expected.end(), better);
   if (expected.size() > k) expected.resize(k);
   const std::vector<SparseHit> hits = index.Search(q, k, filter, budget);
   ASSERT_EQ(hits.size(), expected.size()) << budget;
@@ -369,6 +373,44 @@ TEST_F(SparseIndexDriftTest, ManyCandidatesWithAndWithoutFilters) {
         ExpectExact(q, k, filter);
         for (size_t budget : {size_t{1}, size_t{2000}, size_t{6000}}) {
           ExpectBudgeted(vocab_, index_, docs_, q, k, budget, filter);
+        }
+      }
+    }
+  }
+}
+
+TEST_F(SparseIndexDriftTest, SplitSearchesEqualSerialOnes) {
+  // Split into parts (walk by document range, exact scoring by candidate)
+  // on the helper threads, a search returns what the serial one returns, to
+  // the bit, and the brute-force result.
+  std::mt19937 rng(9);
+  for (int64_t id = 0; id < 6000; ++id) Add(id, PaddedDoc(&rng, id, 3 + id % 11));
+  index_.SetParallelSplit(1, 1);
+  std::unordered_set<int64_t> thirds;
+  for (int64_t id = 0; id < 6000; id += 3) thirds.insert(id);
+  IdSetFilter every_third(thirds);
+  HelperPool& pool = HelperPool::Shared();
+  for (const SparseVector& q : Queries()) {
+    for (const IdFilter* filter :
+         {static_cast<const IdFilter*>(nullptr), static_cast<const IdFilter*>(&every_third)}) {
+      for (size_t k : {size_t{1}, size_t{40}, size_t{300}}) {
+        for (size_t budget : {size_t{0}, size_t{1}, size_t{2000}, size_t{6000}}) {
+          pool.SetEnabled(false);
+          const std::vector<SparseHit> serial = index_.Search(q, k, filter, budget);
+          pool.SetEnabled(true);
+          const std::vector<SparseHit> split = index_.Search(q, k, filter, budget);
+          ASSERT_EQ(split.size(), serial.size()) << k << " " << budget;
+          for (size_t i = 0; i < split.size(); ++i) {
+            EXPECT_EQ(split[i].id, serial[i].id) << k << " " << budget << " " << i;
+            EXPECT_EQ(split[i].score, serial[i].score) << k << " " << budget << " " << i;
+          }
+          // (Against brute force for the k whose ties it orders alone.)
+          if (k > 40) continue;
+          if (budget == 0) {
+            ExpectExact(q, k, filter);
+          } else {
+            ExpectBudgeted(vocab_, index_, docs_, q, k, budget, filter);
+          }
         }
       }
     }
