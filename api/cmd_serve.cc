@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/commands.h"
 #include "api/server.h"
+#include "common/helper_pool.h"
 #include "engine/dataset.h"
 #include "engine/engine.h"
 #include "engine/reference.h"
@@ -77,6 +78,7 @@ Status LoadServeConfig(const std::string& path, ServerOptions* o) {
       else if (key == "write_timeout_s") o->write_timeout_s = value.get<int>();
       else if (key == "listen_backlog") o->listen_backlog = value.get<int>();
       else if (key == "access_log") o->access_log = value.get<bool>();
+      else if (key == "search_helpers") o->search_helpers = value.get<bool>();
       else if (key == "anonymous_reads") o->anonymous_reads = value.get<bool>();
       else if (key == "max_json_body_bytes") o->limits.max_json_body_bytes = value.get<size_t>();
       else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
@@ -152,6 +154,7 @@ int RunServe(const ServeArgs& args) {
   if (args.threads != 0) options.threads = args.threads;
   if (args.bind != ServeArgs{}.bind || args.config.empty()) options.bind = args.bind;
   if (args.demo) options.anonymous_reads = true;
+  HelperPool::Shared().SetEnabled(options.search_helpers);
   if (options.backup_dir.empty()) {
     options.backup_dir = std::filesystem::absolute(db).lexically_normal().string();
     while (options.backup_dir.size() > 1 && options.backup_dir.back() == '/') {

@@ -47,6 +47,9 @@ struct ServerOptions {
   bool anonymous_reads = false;
   // Write one access-log line per request through spdlog (info level).
   bool access_log = true;
+  // A live match or search may use idle cores for its parts
+  // (common/helper_pool.h); off, each request runs on its worker alone.
+  bool search_helpers = true;
   Limits limits;
   // Token buckets per key (per client IP without a key); 429 with
   // Retry-After when empty. Routes open without a key (health, the web

@@ -3,6 +3,8 @@
 //                      equipment need over every supplier (target p99 < 5 ms
 //                      at 1,000,000 suppliers on 2 cores); F 1: serves my
 //                      province; H 0: no helper threads (HelperPool off);
+//   BM_LiveMatchAB/F   the same with helpers on and off in alternate matches
+//                      of one run (on_* / off_* counters, ms);
 //   BM_Materialized    Matcher::Materialized, a stored list read (< 0.2 ms);
 //   BM_RefreshNew      Engine::PutSupplier of a new supplier, i.e. the store
 //                      write plus Matcher::OnCandidateChanged re-ranking the
@@ -347,6 +349,7 @@ void Percentiles(benchmark::State& state, std::vector<double>& ms, double load0)
   if (ms.empty()) return;
   std::sort(ms.begin(), ms.end());
   state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["p90_ms"] = ms[ms.size() * 9 / 10];
   state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
   state.counters["max_ms"] = ms.back();
   state.counters["load_before"] = load0;
@@ -417,6 +420,48 @@ BENCHMARK(BM_LiveMatch)
     ->Args({0, 0})
     ->Iterations(300)
     ->Unit(benchmark::kMillisecond);
+
+// Helpers on and off in alternate matches of one run (random needs), so a
+// host whose speed drifts affects both alike: on_* and off_* counters.
+void BM_LiveMatchAB(benchmark::State& state) {
+  World& w = Get();
+  auto matcher = w.engine->matcher();
+  std::vector<double> ms[2];
+  std::mt19937_64 rng(12);
+  size_t errors = 0, i = 0;
+  const double load0 = LoadAvg();
+  for (auto _ : state) {
+    const bool on = i++ % 2 == 0;
+    ketnoi::HelperPool::Shared().SetEnabled(on);
+    MatchRequest r;
+    r.need_id = w.equipment_needs[rng() % w.equipment_needs.size()];
+    r.kind = TargetKind::kSupplier;
+    r.k = 10;
+    if (state.range(0) == 1) r.filters.serves_my_province = true;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto list = matcher->Match(r);
+    ms[on].push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!list.ok()) ++errors;
+  }
+  ketnoi::HelperPool::Shared().SetEnabled(true);
+  for (int on = 0; on < 2; ++on) {
+    auto& v = ms[on];
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    double sum = 0;
+    for (double x : v) sum += x;
+    const std::string p = on ? "on_" : "off_";
+    state.counters[p + "mean"] = sum / v.size();
+    state.counters[p + "p50"] = v[v.size() / 2];
+    state.counters[p + "p90"] = v[v.size() * 9 / 10];
+    state.counters[p + "p99"] = v[std::min(v.size() - 1, v.size() * 99 / 100)];
+  }
+  state.counters["load_before"] = load0;
+  state.counters["load_after"] = LoadAvg();
+  state.counters["errors"] = static_cast<double>(errors);
+}
+BENCHMARK(BM_LiveMatchAB)->Arg(0)->Arg(1)->Iterations(1000)->Unit(benchmark::kMillisecond);
 
 void BM_Materialized(benchmark::State& state) {
   World& w = Get();

@@ -52,6 +52,7 @@ struct Job {
 }  // namespace
 
 struct HelperPool::Impl {
+  std::atomic<size_t> requests{0};  // threads inside a Request scope
   std::mutex mu;
   std::condition_variable wake;
   std::deque<std::shared_ptr<Job>> queue;  // jobs that may have parts left
@@ -82,11 +83,16 @@ struct HelperPool::Impl {
         // two sides, a walk's halves, a ranking's halves): a helper that
         // just finished watches the queue for a short while before
         // sleeping, so the next job does not wait for a wake-up.
+        // It yields the core while watching: a thread the system has to
+        // run (another request's worker) runs at once.
         l.unlock();
         const auto until = std::chrono::steady_clock::now() + kSpin;
         for (unsigned i = 1; queued.load(std::memory_order_relaxed) == 0; ++i) {
           CpuRelax();
-          if (i % 64 == 0 && std::chrono::steady_clock::now() > until) break;
+          if (i % 16 == 0) {
+            if (std::chrono::steady_clock::now() > until) break;
+            std::this_thread::yield();
+          }
         }
         l.lock();
       }
@@ -126,11 +132,29 @@ size_t HelperPool::Width() const {
   return impl_->enabled.load(std::memory_order_relaxed) ? 1 + impl_->threads.size() : 1;
 }
 
+namespace {
+thread_local size_t t_request_depth = 0;
+}  // namespace
+
+HelperPool::Request::Request(HelperPool& pool) : pool_(pool) {
+  if (t_request_depth++ == 0) pool_.impl_->requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+HelperPool::Request::~Request() {
+  if (--t_request_depth == 0) pool_.impl_->requests.fetch_sub(1, std::memory_order_relaxed);
+}
+
+size_t HelperPool::Parts(size_t useful) const {
+  const size_t width = Width();
+  if (width == 1 || impl_->requests.load(std::memory_order_relaxed) >= width) return 1;
+  return std::max<size_t>(1, std::min(useful, 4 * width));
+}
+
 void HelperPool::SetEnabled(bool on) { impl_->enabled.store(on); }
 
 void HelperPool::Run(size_t n, const std::function<void(size_t)>& fn) {
   if (n == 0) return;
-  if (n == 1 || Width() == 1) {
+  if (n == 1 || Parts(n) == 1) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }

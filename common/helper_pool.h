@@ -37,9 +37,31 @@ class HelperPool {
   // rethrown here (the first one) after every part has finished.
   void Run(size_t n, const std::function<void(size_t)>& fn);
 
-  // Parts worth splitting a job into now: 1 + the helpers allowed to help
-  // (see SetEnabled), at least 1.
+  // Threads that may work on a job: 1 + the helpers (1 when disabled, see
+  // SetEnabled).
   size_t Width() const;
+  // How many parts to split a job into that could use up to `useful` parts:
+  // 1 when Width() is 1 or every thread serves a request (Request), else up
+  // to 4 per thread, so that a part held by a
+  // thread the system paused is a small share of the job and the others
+  // finish the rest.
+  size_t Parts(size_t useful) const;
+
+  // Marks the calling thread as serving a request (a live match, a search)
+  // for its lifetime; nested scopes on one thread count once. While as many
+  // requests are served as there are threads (Width()), every core already
+  // has a request's work: Run is a serial loop and Parts() is 1, since
+  // splitting would only add hand-offs (a server under load).
+  class Request {
+   public:
+    explicit Request(HelperPool& pool);
+    ~Request();
+    Request(const Request&) = delete;
+    Request& operator=(const Request&) = delete;
+
+   private:
+    HelperPool& pool_;
+  };
 
   // Off: Run calls the parts in order on the caller's thread (for A/B
   // measurements and for callers that want no helper). On by default.

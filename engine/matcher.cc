@@ -1,5 +1,6 @@
 #include "engine/matcher.h"
 
+#include "common/helper_pool.h"
 #include "common/parallel.h"
 
 #include <algorithm>
@@ -577,8 +578,8 @@ double LexicalNormaliser(const Matcher::Impl& impl, const std::vector<indexer::C
 }
 
 struct Scored {
-  const Party* party;
-  int64_t id;
+  const Party* party = nullptr;
+  int64_t id = 0;
   Explanation e;
 };
 
@@ -591,6 +592,9 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
                                       const std::unordered_map<std::string, double>& feedback,
                                       double* sparse_max_out = nullptr) {
   if (!targets.built) return std::vector<MatchItem>{};
+  // Parts of this ranking go to idle cores only while no other request
+  // keeps them busy.
+  HelperPool::Request busy(HelperPool::Shared());
   PartyFilter filter(targets, filters, lead_direction ? nullptr : &query_party.side);
   indexer::Query q;
   q.fields = {{query_party.text, kQueryTextWeight}};
@@ -606,17 +610,26 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   Direction dir = lead_direction ? Direction::kLead
                   : kind == TargetKind::kSupplier ? Direction::kNeedToSupplier
                                                   : Direction::kNeedToExpert;
+  // Each candidate scored on its own (reasons are written below for the
+  // kept results only); many candidates in parts on the helper threads.
+  std::vector<Scored> all(found->size());
+  HelperPool& pool = HelperPool::Shared();
+  const size_t parts = pool.Parts(found->size() / 32);
+  pool.Run(parts, [&](size_t part) {
+    for (size_t i = found->size() * part / parts; i < found->size() * (part + 1) / parts; ++i) {
+      const indexer::Candidate& c = (*found)[i];
+      const Party* other = targets.parties.Find(c.id);
+      if (other == nullptr) continue;
+      all[i] = {other, c.id,
+                ScorePair(impl, query_party, *other, lead_direction, c.dense, c.sparse,
+                          sparse_max, feedback)};
+    }
+  });
   std::vector<Scored> scored;
-  scored.reserve(found->size());
-  for (const auto& c : *found) {
-    const Party* found_party = targets.parties.Find(c.id);
-    if (found_party == nullptr) continue;
-    const Party& other = *found_party;
-    // Reasons are written below for the kept results only.
-    Explanation e =
-        ScorePair(impl, query_party, other, lead_direction, c.dense, c.sparse, sparse_max, feedback);
-    if (e.score < filters.min_score) continue;
-    scored.push_back({&other, c.id, std::move(e)});
+  scored.reserve(all.size());
+  for (Scored& s : all) {
+    if (s.party == nullptr || s.e.score < filters.min_score) continue;
+    scored.push_back(std::move(s));
   }
   std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
     if (a.e.score != b.e.score) return a.e.score > b.e.score;

@@ -225,6 +225,7 @@ float SparseReference(const SparseVector& q) {
 StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query, QueryStats* stats) const {
   const Impl& m = *impl_;
   const RetrieverOptions& o = m.options;
+  HelperPool::Request busy(HelperPool::Shared());
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
@@ -299,15 +300,22 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
       dense_only.push_back(h.id);
     }
   }
-  // The dense-only candidates' BM25, scored together.
-  const std::vector<float> lexical = sparse->Score(qsv, dense_only);
-  for (size_t i = 0; i < dense_only.size(); ++i) {
-    out[out.size() - dense_only.size() + i].sparse = lexical[i];
-  }
+  // The dense-only candidates' BM25 and the sparse-only ones' similarity,
+  // each side scored together, the two sides at once when a helper is idle.
   for (const Candidate& c : out) {
     if (std::isnan(c.dense)) need_dense.push_back(c.id);
   }
-  std::vector<float> dense = vectors->Score(qv, need_dense);
+  std::vector<float> lexical, dense;
+  HelperPool::Shared().Run(2, [&](size_t side) {
+    if (side == 0) {
+      lexical = sparse->Score(qsv, dense_only);
+    } else {
+      dense = vectors->Score(qv, need_dense);
+    }
+  });
+  for (size_t i = 0; i < dense_only.size(); ++i) {
+    out[out.size() - dense_only.size() + i].sparse = lexical[i];
+  }
   for (size_t i = 0; i < need_dense.size(); ++i) {
     out[pos[need_dense[i]]].dense = std::isnan(dense[i]) ? 0.0f : dense[i];
   }
@@ -329,6 +337,7 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
                                                           const std::vector<int64_t>& ids,
                                                           QueryStats* stats) const {
   const Impl& m = *impl_;
+  HelperPool::Request busy(HelperPool::Shared());
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");

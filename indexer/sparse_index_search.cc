@@ -299,8 +299,11 @@ std::vector<SparseHit> SparseIndex::Impl::WalkAndCollect(
   size_t total = 0;
   for (const auto& [id, weight] : terms) total += postings[id].size();
   HelperPool& pool = HelperPool::Shared();
-  const size_t parts = std::min({pool.Width(), std::max<size_t>(1, total / postings_per_part),
-                                 std::max<size_t>(1, slots.size() / 1024)});
+  size_t useful = std::min(total / postings_per_part, slots.size() / 1024);
+  // Each part asks the filter until it knows r allowed documents of its
+  // own: with a filter, one part per thread.
+  if (filter != nullptr) useful = std::min(useful, pool.Width());
+  const size_t parts = pool.Parts(useful);
   if (parts == 1) {
     for (const auto& [id, weight] : terms) sc.Walk(postings[id], weight);
     return CollectBest(sc, r, ratio, filter);
@@ -385,7 +388,7 @@ std::vector<SparseHit> SparseIndex::Impl::Rescore(const SparseVector& query,
   std::vector<float> full(n);
   std::vector<SparseHit> partial(n);
   HelperPool& pool = HelperPool::Shared();
-  const size_t parts = std::min(pool.Width(), std::max<size_t>(1, n / rescored_per_part));
+  const size_t parts = pool.Parts(n / rescored_per_part);
   pool.Run(parts, [&](size_t part) {
     SearchScratch& mine = sparse_internal::ThreadScratch();
     SetQuery(mine, query);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -57,6 +58,49 @@ TEST(HelperPool, DisabledRunsInOrderOnTheCaller) {
   for (size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], i);
   const auto caller = std::this_thread::get_id();
   pool.Run(10, [&](size_t) { EXPECT_EQ(std::this_thread::get_id(), caller); });
+}
+
+TEST(HelperPool, AsManyRequestsAsThreadsMakeJobsSerial) {
+  HelperPool pool(1);  // two threads: the caller and one helper
+  EXPECT_EQ(pool.Parts(100), 8u);
+  EXPECT_EQ(pool.Parts(3), 3u);
+  EXPECT_EQ(pool.Parts(0), 1u);
+  {
+    HelperPool::Request mine(pool);
+    HelperPool::Request nested(pool);  // the same thread counts once
+    EXPECT_EQ(pool.Parts(100), 8u);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool entered = false, leave = false;
+    std::thread other([&] {
+      HelperPool::Request theirs(pool);
+      std::unique_lock<std::mutex> l(mu);
+      entered = true;
+      cv.notify_all();
+      cv.wait(l, [&] { return leave; });
+    });
+    {
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait(l, [&] { return entered; });
+    }
+    // Two requests on two threads: no part goes to the helper.
+    EXPECT_EQ(pool.Parts(100), 1u);
+    const auto caller = std::this_thread::get_id();
+    std::vector<size_t> order;
+    pool.Run(6, [&](size_t i) {
+      EXPECT_EQ(std::this_thread::get_id(), caller);
+      order.push_back(i);
+    });
+    EXPECT_EQ(order, (std::vector<size_t>{0, 1, 2, 3, 4, 5}));
+    {
+      std::lock_guard<std::mutex> l(mu);
+      leave = true;
+    }
+    cv.notify_all();
+    other.join();
+    EXPECT_EQ(pool.Parts(100), 8u);
+  }
+  EXPECT_EQ(pool.Parts(100), 8u);
 }
 
 TEST(HelperPool, NoHelpersIsASerialLoop) {
