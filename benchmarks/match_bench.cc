@@ -34,6 +34,8 @@
 //   KETNOI_BENCH_STALE=onread  with KETNOI_BENCH_DB: leave lists that the
 //                          store lacks (import --lists later) uncomputed
 //                          (default: computed at open).
+//   KETNOI_BENCH_HELPERS=off  no helper threads (HelperPool) for the
+//                          benchmarks that do not set them (not LiveMatch*).
 //   KETNOI_BENCH_LIST_HEADS=off  refresh decisions read the lists, not
 //                          their heads (EngineOptions::read_list_heads).
 //   KETNOI_BENCH_CPUS=N    after the setup (which uses every core), pin the
@@ -275,6 +277,7 @@ World& Get() {
     // skips a need without a list).
     if (Env("KETNOI_BENCH_STALE", "now") == "onread") eo.stale_lists = StaleLists::kOnRead;
     eo.read_list_heads = Env("KETNOI_BENCH_LIST_HEADS", "on") != "off";
+    if (Env("KETNOI_BENCH_HELPERS", "on") == "off") ketnoi::HelperPool::Shared().SetEnabled(false);
     w->rss_before_mib = RssMiB();
     auto t0 = std::chrono::steady_clock::now();
     auto engine = Engine::Open(eo);
