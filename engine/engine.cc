@@ -205,6 +205,10 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   Status graph_status;
   std::thread graph_builder;
   if (impl->graph) {
+    // spdlog's registry (a function-local static inside the library) is
+    // created here, before the thread that logs, not by whichever of the
+    // two threads logs first.
+    spdlog::default_logger_raw();
     graph_builder = std::thread([&impl, &graph_status] {
       const auto start = std::chrono::steady_clock::now();
       graph_status = impl->graph->Build(*impl->store);
