@@ -388,6 +388,16 @@ void BM_Setup(benchmark::State& state) {
 }
 BENCHMARK(BM_Setup)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// The live match of a random equipment need, top 10 suppliers.
+MatchRequest EquipmentMatch(const World& w, std::mt19937_64& rng, bool serves_my_province) {
+  MatchRequest r;
+  r.need_id = w.equipment_needs[rng() % w.equipment_needs.size()];
+  r.kind = TargetKind::kSupplier;
+  r.k = 10;
+  r.filters.serves_my_province = serves_my_province;
+  return r;
+}
+
 void BM_LiveMatch(benchmark::State& state) {
   World& w = Get();
   auto matcher = w.engine->matcher();
@@ -396,11 +406,7 @@ void BM_LiveMatch(benchmark::State& state) {
   // A/B in one process.
   ketnoi::HelperPool::Shared().SetEnabled(state.range(1) != 0);
   Timed(state, [&](std::mt19937_64& rng) {
-    MatchRequest r;
-    r.need_id = w.equipment_needs[rng() % w.equipment_needs.size()];
-    r.kind = TargetKind::kSupplier;
-    r.k = 10;
-    if (state.range(0) == 1) r.filters.serves_my_province = true;
+    const MatchRequest r = EquipmentMatch(w, rng, state.range(0) == 1);
     auto list = matcher->Match(r);
     if (list.ok()) {
       items += list->items.size();
@@ -436,11 +442,7 @@ void BM_LiveMatchAB(benchmark::State& state) {
   for (auto _ : state) {
     const bool on = i++ % 2 == 0;
     ketnoi::HelperPool::Shared().SetEnabled(on);
-    MatchRequest r;
-    r.need_id = w.equipment_needs[rng() % w.equipment_needs.size()];
-    r.kind = TargetKind::kSupplier;
-    r.k = 10;
-    if (state.range(0) == 1) r.filters.serves_my_province = true;
+    const MatchRequest r = EquipmentMatch(w, rng, state.range(0) == 1);
     const auto t0 = std::chrono::steady_clock::now();
     auto list = matcher->Match(r);
     ms[on].push_back(

@@ -42,9 +42,8 @@ class HelperPool {
   size_t Width() const;
   // How many parts to split a job into that could use up to `useful` parts:
   // 1 when Width() is 1 or every thread serves a request (Request), else up
-  // to 4 per thread, so that a part held by a
-  // thread the system paused is a small share of the job and the others
-  // finish the rest.
+  // to 4 per thread, so that a part held by a thread the system paused is a
+  // small share of the job and the others finish the rest.
   size_t Parts(size_t useful) const;
 
   // Marks the calling thread as serving a request (a live match, a search)

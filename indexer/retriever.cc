@@ -337,7 +337,6 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const Query& query,
                                                           const std::vector<int64_t>& ids,
                                                           QueryStats* stats) const {
   const Impl& m = *impl_;
-  HelperPool::Request busy(HelperPool::Shared());
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");

@@ -271,22 +271,22 @@ struct SparseIndex::Impl {
     sc.walked_bits[term / 64] |= uint64_t{1} << (term % 64);
   }
 
-  // Search's ways of turning walked scores into the result. SelectExact: the top k by exact score, given lo * exact <=
-  // walked <= hi * exact for every document. Rescore (the budgeted search,
-  // `walked` its walked terms): the best `rescore` documents by exact partial score over
-  // the walked terms, found among the best `rescore` by walked score and
-  // any other within `margin` of the last of them; the top k of those by
-  // exact score. ExactAll: every touched document scored exactly.
-  // Both take the walk's collected documents (`walked_best`: CollectBest or
-  // WalkAndCollect with r = k and ratio lo / hi for SelectExact, r = rescore
-  // and ratio margin for Rescore, the filter applied).
+  // Search's ways of turning walked scores into the result. SelectExact:
+  // the top k by exact score, given lo * exact <= walked <= hi * exact for
+  // every document. Rescore (the budgeted search, `walked` its walked
+  // terms): the best `rescore` documents by exact partial score over the
+  // walked terms, found among the best `rescore` by walked score and any
+  // other within `margin` of the last of them; the top k of those by exact
+  // score. Both take the walk's collected documents (`walked_best`:
+  // CollectBest or WalkAndCollect with r = k and ratio lo / hi for
+  // SelectExact, r = rescore and ratio margin for Rescore, the filter
+  // applied). ExactAll: every touched document scored exactly.
   std::vector<SparseHit> SelectExact(SearchScratch& sc, const SparseVector& query,
                                      const Bm25Params& cur, size_t k, float lo,
                                      std::vector<SparseHit> walked_best) const;
   std::vector<SparseHit> Rescore(const SparseVector& query, const Bm25Params& cur,
                                  const std::vector<uint32_t>& walked, size_t k, size_t rescore,
-                                 float margin,
-                                 std::vector<SparseHit> walked_best) const;
+                                 float margin, std::vector<SparseHit> walked_best) const;
   std::vector<SparseHit> ExactAll(SearchScratch& sc, const SparseVector& query,
                                   const Bm25Params& cur, size_t k, const IdFilter* filter) const;
 };

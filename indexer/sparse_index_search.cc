@@ -89,6 +89,8 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
   // whose exact score (or exact partial score) beats another's has a walked
   // one of at least `margin` times the other's.
   const float margin = bounded ? lo / hi * (1 - kRoundingSlack) : 1.0f;
+  // SelectExact's bounds, with the same slack.
+  const float lo_margin = lo * (1 - kRoundingSlack), hi_margin = hi * (1 + kRoundingSlack);
   size_t total_postings = 0;
   for (const Term& t : terms) total_postings += m.postings[t.id].size();
   if (max_postings > 0 && total_postings > max_postings) {
@@ -117,7 +119,6 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
   if (!prune && bounded) {
     std::vector<std::pair<uint32_t, float>> walk;
     for (const Term& t : terms) walk.emplace_back(t.id, t.weight);
-    const float lo_margin = lo * (1 - kRoundingSlack), hi_margin = hi * (1 + kRoundingSlack);
     return m.SelectExact(sc, query, cur, k, lo_margin,
                          m.WalkAndCollect(sc, walk, k, lo_margin / hi_margin, filter));
   }
@@ -192,7 +193,6 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
     for (uint32_t slot : sc.touched) sc.mark[slot] = 0;
   }
   if (!bounded) return m.ExactAll(sc, query, cur, k, filter);
-  const float lo_margin = lo * (1 - kRoundingSlack), hi_margin = hi * (1 + kRoundingSlack);
   return m.SelectExact(sc, query, cur, k, lo_margin,
                        m.CollectBest(sc, k, lo_margin / hi_margin, filter));
 }
@@ -411,7 +411,8 @@ std::vector<SparseHit> SparseIndex::Impl::Rescore(const SparseVector& query,
   std::vector<SparseHit> out;
   out.reserve(partial.size());
   for (const SparseHit& p : partial) {
-    if (full[p.id] > 0) out.push_back({slots[static_cast<uint32_t>(by_walk[p.id].id)].id, full[p.id]});
+    if (!(full[p.id] > 0)) continue;
+    out.push_back({slots[static_cast<uint32_t>(by_walk[p.id].id)].id, full[p.id]});
   }
   std::sort(out.begin(), out.end(), Better);
   if (out.size() > k) out.resize(k);
