@@ -275,6 +275,12 @@ class ValueChainGraph {
   StatusOr<ChainFitResult> ChainFit(std::string_view facility_id, std::string_view candidate_id,
                                     std::string_view need_stage = {},
                                     bool with_path = true) const;
+  // ChainFit(facility_id, candidate_ids[i], {}, false).score for every i,
+  // under one read lock and with the facility's stages and partners looked
+  // up once (the ranker scores a few hundred candidates per need): out[i] =
+  // 0 where either id is unknown. `out` holds candidate_ids.size() values.
+  void ChainFitScores(std::string_view facility_id,
+                      const std::vector<std::string_view>& candidate_ids, double* out) const;
 
   GraphStats Stats() const;
   // Every vertex, edge and pending link as sorted text lines, independent

@@ -279,6 +279,69 @@ StatusOr<WhatIfResult> ValueChainGraph::WhatIfRemove(std::string_view id,
   return out;
 }
 
+namespace {
+
+// Stage closeness of two actors: the best pair of their stages on one chain,
+// 1 / (1 + distance) times both confidences; 0 when they share no chain.
+double StageCloseness(const ChainCatalog& catalog, const std::vector<StageAssignment>& fstages,
+                      const std::vector<StageAssignment>& cstages, uint16_t* best_f,
+                      uint16_t* best_c) {
+  double best = 0;
+  for (const auto& fs : fstages) {
+    const ChainStage& a = catalog.stage(fs.stage);
+    for (const auto& cs : cstages) {
+      const ChainStage& b = catalog.stage(cs.stage);
+      if (a.chain_id != b.chain_id) continue;
+      double s = fs.confidence * cs.confidence / (1.0 + std::abs(a.position - b.position));
+      if (s > best) {
+        best = s;
+        *best_f = fs.stage;
+        *best_c = cs.stage;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void ValueChainGraph::ChainFitScores(std::string_view facility_id,
+                                     const std::vector<std::string_view>& candidate_ids,
+                                     double* out) const {
+  std::fill(out, out + candidate_ids.size(), 0.0);
+  std::shared_lock lock(rep_->mu);
+  const State& st = *rep_->state;
+  const uint32_t f = VertexOf(st, facility_id);
+  if (f == UINT32_MAX) return;
+  // Partner evidence (as in ChainFit): the actors linked to the facility,
+  // and those linked to a facility linked to it.
+  std::vector<uint32_t> partners;
+  auto each_linked = [&](uint32_t u, auto&& fn) {
+    for (auto [e, end] = boost::out_edges(u, st.g); e != end; ++e) {
+      if (IsLinkType(st.g[*e].type)) fn(static_cast<uint32_t>(boost::target(*e, st.g)));
+    }
+    for (auto [e, end] = boost::in_edges(u, st.g); e != end; ++e) {
+      if (IsLinkType(st.g[*e].type)) fn(static_cast<uint32_t>(boost::source(*e, st.g)));
+    }
+  };
+  each_linked(f, [&](uint32_t p) {
+    partners.push_back(p);
+    if (st.info[p].kind != VertexKind::kFacility) return;
+    each_linked(p, [&](uint32_t q) { partners.push_back(q); });
+  });
+  std::sort(partners.begin(), partners.end());
+  partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
+  const auto& fstages = st.info[f].stages;
+  for (size_t i = 0; i < candidate_ids.size(); ++i) {
+    const uint32_t c = VertexOf(st, candidate_ids[i]);
+    if (c == UINT32_MAX) continue;
+    uint16_t best_f = 0, best_c = 0;
+    const double stage = StageCloseness(*rep_->catalog, fstages, st.info[c].stages, &best_f, &best_c);
+    const double partner = std::binary_search(partners.begin(), partners.end(), c) ? 1.0 : 0.0;
+    out[i] = std::clamp(0.6 * stage + 0.4 * partner, 0.0, 1.0);
+  }
+}
+
 StatusOr<ChainFitResult> ValueChainGraph::ChainFit(std::string_view facility_id,
                                                    std::string_view candidate_id,
                                                    std::string_view need_stage,
@@ -298,21 +361,8 @@ StatusOr<ChainFitResult> ValueChainGraph::ChainFit(std::string_view facility_id,
       given != nullptr ? std::vector<StageAssignment>{{given->index, 1.0f, true}}
                        : std::vector<StageAssignment>{};
   const std::vector<StageAssignment>& fstages = given != nullptr ? given_stages : st.info[f].stages;
-  // Stage closeness: the best pair of stages on one chain.
   uint16_t best_f = 0, best_c = 0;
-  for (const auto& fs : fstages) {
-    const ChainStage& a = rep_->catalog->stage(fs.stage);
-    for (const auto& cs : st.info[c].stages) {
-      const ChainStage& b = rep_->catalog->stage(cs.stage);
-      if (a.chain_id != b.chain_id) continue;
-      double s = fs.confidence * cs.confidence / (1.0 + std::abs(a.position - b.position));
-      if (s > out.stage_component) {
-        out.stage_component = s;
-        best_f = fs.stage;
-        best_c = cs.stage;
-      }
-    }
-  }
+  out.stage_component = StageCloseness(*rep_->catalog, fstages, st.info[c].stages, &best_f, &best_c);
   // Partner evidence: the candidate is linked to the facility, or to a
   // facility linked to it.
   std::vector<PathHop> partner_path;

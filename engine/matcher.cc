@@ -615,14 +615,27 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   std::vector<Scored> all(found->size());
   HelperPool& pool = HelperPool::Shared();
   const size_t parts = pool.Parts(found->size() / 32);
+  // Chain fits of a need's candidates in one graph call per part.
+  const bool batch_fit = !lead_direction && impl.options.chain_fit_scores &&
+                         !query_party.facility_id.empty();
   pool.Run(parts, [&](size_t part) {
-    for (size_t i = found->size() * part / parts; i < found->size() * (part + 1) / parts; ++i) {
+    const size_t begin = found->size() * part / parts, end = found->size() * (part + 1) / parts;
+    std::vector<const Party*> others(end - begin);
+    std::vector<std::string_view> ids;
+    for (size_t i = begin; i < end; ++i) {
+      others[i - begin] = targets.parties.Find((*found)[i].id);
+      if (others[i - begin] != nullptr) ids.push_back(others[i - begin]->side.id);
+    }
+    std::vector<double> fits(batch_fit ? ids.size() : 0);
+    if (batch_fit) impl.options.chain_fit_scores(query_party.facility_id, ids, fits.data());
+    size_t fit = 0;
+    for (size_t i = begin; i < end; ++i) {
       const indexer::Candidate& c = (*found)[i];
-      const Party* other = targets.parties.Find(c.id);
+      const Party* other = others[i - begin];
       if (other == nullptr) continue;
       all[i] = {other, c.id,
                 ScorePair(impl, query_party, *other, lead_direction, c.dense, c.sparse,
-                          sparse_max, feedback)};
+                          sparse_max, feedback, batch_fit ? &fits[fit++] : nullptr)};
     }
   });
   std::vector<Scored> scored;
@@ -653,19 +666,24 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
 
 Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
                       bool lead_direction, double dense, double sparse, double sparse_max,
-                      const std::unordered_map<std::string, double>& feedback) {
+                      const std::unordered_map<std::string, double>& feedback,
+                      const double* chain_fit) {
   const Party& need = lead_direction ? other : query_party;
   const Party& cand = lead_direction ? query_party : other;
   PairEvidence ev;
   ev.dense = dense;
   ev.sparse = sparse;
   ev.sparse_max = sparse_max;
-  auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
-  if (fb != feedback.end()) ev.feedback = fb->second;
-  if (impl.options.chain_fit && !need.facility_id.empty()) {
+  if (!feedback.empty()) {
+    auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
+    if (fb != feedback.end()) ev.feedback = fb->second;
+  }
+  if (chain_fit != nullptr) {
+    ev.chain_fit = *chain_fit;
+  } else if (impl.options.chain_fit && !need.facility_id.empty()) {
     ev.chain_fit = impl.options.chain_fit(need.facility_id, cand.side.id, false).score;
   }
-  return impl.ranker->ScoreFeatures(need.side, cand.side, ev);
+  return impl.ranker->ScoreFeatures(need.side, cand.side, ev, /*notes=*/false);
 }
 
 MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const Party& other,
@@ -678,6 +696,7 @@ MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const 
       e.values[static_cast<int>(RankFeature::kChain)] > 0) {
     e.chain_path = impl.options.chain_fit(need.facility_id, cand.side.id, true).path;
   }
+  impl.ranker->Notes(need.side, cand.side, &e);
   impl.ranker->Reason(need.side, cand.side, dir, &e);
   e.matched_terms = ReadableTerms(evidence);
   if (e.matched_concepts.empty() && !e.matched_terms.empty()) Reword(impl, need, cand, dir, &e);

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -52,6 +53,10 @@ struct ChainFit {
 // readable path too (the kept ones' reasons).
 using ChainFitFn = std::function<ChainFit(const std::string& facility_id,
                                           const std::string& candidate_id, bool with_path)>;
+// ChainFitFn(facility_id, candidate_ids[i], false).score for every i into
+// out[i] (candidate_ids.size() values), in one call.
+using ChainFitScoresFn = std::function<void(
+    const std::string& facility_id, const std::vector<std::string_view>& candidate_ids, double* out)>;
 
 // What Open does when the stored lists are older than the store (records
 // written while no matcher ran, e.g. by `ketnoi import`, or a fill that a
@@ -117,6 +122,9 @@ struct MatcherOptions {
   int dim = 128;
   // Optional chain-fit hook (the graph); not called when empty.
   ChainFitFn chain_fit;
+  // Optional batch form of chain_fit's scores (the ranker's candidates for
+  // one need); when empty, chain_fit is asked once per candidate.
+  ChainFitScoresFn chain_fit_scores;
   // Saved indexes (SaveIndexes) to start from: Open loads them and catches
   // up with the store's change log; when missing, stale or damaged it logs
   // why and builds from the store. "": always build.

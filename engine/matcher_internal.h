@@ -238,9 +238,13 @@ indexer::Document NeedDocument(int64_t id, const Need& n, const Facility& f);
 // from its search: its own reference, or the best candidate's BM25.
 double LexicalNormaliser(const Matcher::Impl& impl, const std::vector<indexer::Candidate>& found,
                          const indexer::QueryStats& stats);
+// Scores without the notes (FinishItem adds them to the kept pairs).
+// `chain_fit`: the pair's value-chain fit when the caller has it (a batch
+// for many candidates), else null and it is asked of the graph here.
 Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
                       bool lead_direction, double dense, double sparse, double sparse_max,
-                      const std::unordered_map<std::string, double>& feedback);
+                      const std::unordered_map<std::string, double>& feedback,
+                      const double* chain_fit = nullptr);
 // A kept pair as a list item: reasons, readable matched terms (from the
 // sparse index's evidence). REQUIRES: impl.mu held (shared).
 MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const Party& other,

@@ -160,7 +160,7 @@ double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& can
     if (nq.value >= lo && nq.value <= hi) best_value = 1.0;
     total += best_value;
     ++compared;
-    if (note->empty()) *note = nq.text + " ~ " + best->text;
+    if (note != nullptr && note->empty()) *note = nq.text + " ~ " + best->text;
   }
   return compared == 0 ? 0 : total / compared;
 }
@@ -181,7 +181,7 @@ double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
     min_price = min_price == 0 ? q.value : std::min(min_price, q.value);
   }
   if (min_price == 0) return 0;
-  *note = "giá từ " + FormatVnd(min_price) + " / ngân sách " + FormatVnd(b);
+  if (note != nullptr) *note = "giá từ " + FormatVnd(min_price) + " / ngân sách " + FormatVnd(b);
   if (min_price <= b) return 1.0;
   double over = min_price / b;  // > 1
   if (over >= 3.0) return -1.0;
@@ -237,7 +237,7 @@ double ConceptValue(const indexer::Analysis& need, const RankKeys& need_keys,
     want += w;
     if (Has(cand_keys.concepts, h)) {
       have += w;
-      if (!c.broader) matched->push_back(c.concept_id);
+      if (!c.broader && matched != nullptr) matched->push_back(c.concept_id);
     }
   }
   return want == 0 ? 0 : have / want;
@@ -400,7 +400,7 @@ void Ranker::Reason(const MatchSide& need, const MatchSide& cand, Direction dire
 }
 
 Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
-                                  const PairEvidence& ev) const {
+                                  const PairEvidence& ev, bool notes) const {
   Explanation e;
   const indexer::Analysis& na = *need.analysis;
   const indexer::Analysis& ca = *cand.analysis;
@@ -410,12 +410,13 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   std::optional<RankKeys> own_need, own_cand;
   const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
   const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));
-  set(RankFeature::kConcepts, ConceptValue(na, nk, ck, &e.matched_concepts));
+  set(RankFeature::kConcepts, ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr));
   set(RankFeature::kAccent, AccentValue(nk, ck));
   set(RankFeature::kSector, SectorValue(need.chain, ck));
   set(RankFeature::kGeography, GeographyValue(need, cand, &e.distance_km, &e.serves_province));
-  set(RankFeature::kCapacity, CapacityValue(na, ca, &e.capacity_note));
-  set(RankFeature::kBudget, BudgetValue(need.budget_vnd, na, ca, &e.price_note));
+  set(RankFeature::kCapacity, CapacityValue(na, ca, notes ? &e.capacity_note : nullptr));
+  set(RankFeature::kBudget,
+      BudgetValue(need.budget_vnd, na, ca, notes ? &e.price_note : nullptr));
   set(RankFeature::kChain, std::clamp(ev.chain_fit, 0.0, 1.0));
   set(RankFeature::kFeedback, std::clamp(ev.feedback, -1.0, 1.0));
   e.score = weights_.bias;
@@ -425,6 +426,18 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   }
   e.chain_path = ev.chain_path;
   return e;
+}
+
+void Ranker::Notes(const MatchSide& need, const MatchSide& cand, Explanation* e) const {
+  if (!e->matched_concepts.empty() || !e->capacity_note.empty() || !e->price_note.empty()) return;
+  const indexer::Analysis& na = *need.analysis;
+  const indexer::Analysis& ca = *cand.analysis;
+  std::optional<RankKeys> own_need, own_cand;
+  const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
+  const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));
+  ConceptValue(na, nk, ck, &e->matched_concepts);
+  CapacityValue(na, ca, &e->capacity_note);
+  BudgetValue(need.budget_vnd, na, ca, &e->price_note);
 }
 
 }  // namespace ketnoi::engine

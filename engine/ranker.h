@@ -156,8 +156,12 @@ class Ranker {
   // reasons, evidence.matched_terms ignored); Reason writes reason_vi/en
   // from them and e->matched_terms. Score(...) with no matched terms equals
   // ScoreFeatures followed by Reason.
+  // `notes` false leaves matched_concepts, capacity_note and price_note
+  // empty (the values are the same): ranking many candidates allocates no
+  // text; Notes adds them to the few kept.
   Explanation ScoreFeatures(const MatchSide& need, const MatchSide& candidate,
-                            const PairEvidence& evidence) const;
+                            const PairEvidence& evidence, bool notes = true) const;
+  void Notes(const MatchSide& need, const MatchSide& candidate, Explanation* e) const;
   void Reason(const MatchSide& need, const MatchSide& candidate, Direction direction,
               Explanation* e) const;
 
@@ -168,7 +172,8 @@ class Ranker {
   const indexer::Lexicon* lexicon_;
 };
 
-// Feature functions, exposed for tests and for learning weights.
+// Feature functions, exposed for tests and for learning weights. A null
+// `note` or `matched` is not written.
 double GeographyValue(const MatchSide& need, const MatchSide& cand, std::optional<double>* km,
                       bool* serves);
 double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& cand,

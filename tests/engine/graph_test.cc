@@ -352,6 +352,31 @@ TEST_F(GraphTest, ChainFitForTheRanker) {
             StatusCode::kInvalidArgument);
 }
 
+// The ranker's batch form scores every candidate as ChainFit does, for
+// every facility (direct links, partners' links, stages only, unknown ids).
+TEST_F(GraphTest, ChainFitScoresEqualChainFit) {
+  auto g = Built();
+  std::vector<std::string> ids = {"X404"};
+  for (const auto& f : w_.facilities) ids.push_back(f.id);
+  for (const auto& s : w_.suppliers) ids.push_back(s.id);
+  for (const auto& e : w_.experts) ids.push_back(e.id);
+  const std::vector<std::string_view> cands(ids.begin(), ids.end());
+  int partners = 0;
+  for (const auto& f : w_.facilities) {
+    std::vector<double> got(cands.size(), -1.0);
+    g->ChainFitScores(f.id, cands, got.data());
+    for (size_t i = 0; i < cands.size(); ++i) {
+      auto one = g->ChainFit(f.id, ids[i], {}, false);
+      EXPECT_EQ(got[i], one.ok() ? one->score : 0.0) << f.id << " " << ids[i];
+      if (one.ok() && one->partner_component > 0) ++partners;
+    }
+  }
+  EXPECT_GT(partners, 3);  // the partner rule is exercised, not only stages
+  std::vector<double> unknown(cands.size(), -1.0);
+  g->ChainFitScores("X404", cands, unknown.data());
+  EXPECT_EQ(unknown, std::vector<double>(cands.size(), 0.0));
+}
+
 TEST_F(GraphTest, IncrementalUpdatesEqualARebuild) {
   // Links first (they wait for their endpoints), entities in reverse order,
   // one facility changing stage, one entity deleted and re-added, one extra
