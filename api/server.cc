@@ -3,9 +3,15 @@
 #include <httplib.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <regex>
@@ -31,12 +37,159 @@ struct RequestScope {
 };
 thread_local RequestScope t_scope;
 
-// httplib keeps the listening socket protected; the backlog it passes to
-// listen() is 5, far too small for bursts of new connections. Linux lets a
-// listening socket be listen()ed again to change the backlog.
+// One keep-alive connection's socket as httplib's Stream, with both
+// directions buffered. httplib writes a response as two send() calls
+// (status line and headers, then the body) and, with TCP_NODELAY, each
+// leaves as its own segment that wakes the client; here a response leaves in
+// one send() when the request is answered (Flush), or whenever 64 KB are
+// waiting (a streamed export). Pending output is flushed before any read
+// that has to wait for the peer ("100 Continue" is answered before its body
+// is read).
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(int sock, time_t read_timeout_sec, time_t read_timeout_usec,
+                   time_t write_timeout_sec, time_t write_timeout_usec)
+      : sock_(sock),
+        read_timeout_ms_(static_cast<int>(read_timeout_sec * 1000 + read_timeout_usec / 1000)),
+        write_timeout_ms_(static_cast<int>(write_timeout_sec * 1000 + write_timeout_usec / 1000)) {
+    in_.resize(16 * 1024);
+    out_.reserve(kFlushBytes);
+  }
+
+  bool is_readable() const override { return in_off_ < in_len_ || Poll(POLLIN, read_timeout_ms_); }
+  bool is_writable() const override { return Poll(POLLOUT, write_timeout_ms_); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (in_off_ == in_len_) {
+      if (!Flush()) return -1;
+      if (!Poll(POLLIN, read_timeout_ms_)) return -1;
+      ssize_t n;
+      do {
+        n = ::recv(sock_, in_.data(), in_.size(), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) return n;
+      in_off_ = 0;
+      in_len_ = static_cast<size_t>(n);
+    }
+    size_t n = std::min(size, in_len_ - in_off_);
+    std::memcpy(ptr, in_.data() + in_off_, n);
+    in_off_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    if (out_.size() >= kFlushBytes && !Flush()) return -1;
+    return static_cast<ssize_t>(size);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    Address(&getpeername, &ip, &port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    Address(&getsockname, &ip, &port);
+  }
+  socket_t socket() const override { return sock_; }
+
+  // Sends what is buffered; false when the peer is gone or the write timed out.
+  bool Flush() {
+    size_t off = 0;
+    while (off < out_.size()) {
+      ssize_t n = ::send(sock_, out_.data() + off, out_.size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        out_.clear();
+        return false;
+      }
+      off += static_cast<size_t>(n);
+    }
+    out_.clear();
+    return true;
+  }
+
+  // Waits until a request starts to arrive (true), the peer closes, the
+  // keep-alive timeout passes or `stopping` turns true (false).
+  template <typename StopFn>
+  bool WaitForRequest(time_t keep_alive_timeout_sec, StopFn stopping) {
+    if (in_off_ < in_len_) return true;  // pipelined
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec);
+    while (!stopping()) {
+      if (Poll(POLLIN, 50)) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+
+  bool Poll(short events, int timeout_ms) const {
+    pollfd p{sock_, events, 0};
+    int r;
+    do {
+      r = ::poll(&p, 1, timeout_ms);
+    } while (r < 0 && errno == EINTR);
+    return r > 0 && (p.revents & (events | POLLHUP | POLLERR)) != 0;
+  }
+
+  void Address(int (*get)(int, sockaddr*, socklen_t*), std::string* ip, int* port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    ip->clear();
+    *port = 0;
+    if (get(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+      inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+      *port = ntohs(a->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+      inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+      *port = ntohs(a->sin6_port);
+    }
+    *ip = buf;
+  }
+
+  const int sock_;
+  const int read_timeout_ms_, write_timeout_ms_;
+  std::string in_;
+  size_t in_off_ = 0, in_len_ = 0;
+  std::string out_;
+};
+
+// httplib's server with two changes:
+// - the backlog it passes to listen() is 5, far too small for bursts of new
+//   connections; Linux lets a listening socket be listen()ed again to change
+//   it (the socket is protected);
+// - each connection is served through ConnectionStream (one send() per
+//   response, one poll() per request), replacing httplib's own keep-alive
+//   loop (a virtual of httplib::Server; the requests themselves are still
+//   parsed, routed and answered by httplib's process_request).
 class TunedServer : public httplib::Server {
  public:
   bool RaiseBacklog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    bool ret = false;
+    {
+      ConnectionStream strm(sock, read_timeout_sec_, read_timeout_usec_, write_timeout_sec_,
+                            write_timeout_usec_);
+      size_t count = keep_alive_max_count_;
+      auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
+      while (count > 0 && !stopping() && strm.WaitForRequest(keep_alive_timeout_sec_, stopping)) {
+        bool connection_closed = false;
+        ret = process_request(strm, /*close_connection=*/count == 1, connection_closed, nullptr);
+        if (!strm.Flush()) ret = false;
+        if (!ret || connection_closed) break;
+        --count;
+      }
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ret;
+  }
 };
 
 // "/v1/facilities/{id}" -> "/v1/facilities/([^/]+)" and the names {"id"}.
