@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace ketnoi::api {
@@ -14,10 +16,28 @@ namespace {
 // request): appends directly instead of building a JSON value first. Writes
 // the same document as the nlohmann path below (which the pretty-printed
 // CLI form keeps); tests/api/match_json_test.cc compares the two.
+// True when one of the 8 bytes of `w` is a control character, '"' or '\\'
+// (the bytes a JSON string escapes): bytewise "has a zero" tests on w < 0x20,
+// w ^ '"' and w ^ '\\'.
+inline bool NeedsEscape8(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
+  const uint64_t control = (w - kOnes * 0x20) & ~w;
+  return ((control | ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash)) & kHigh) != 0;
+}
+
 void PutString(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t run = 0;  // start of the bytes not yet written that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
+    // Most text needs no escape: skip it 8 bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (NeedsEscape8(w)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);
@@ -63,8 +83,20 @@ void PutKey(std::string* out, std::string_view key) {
 }
 
 std::string CompactMatchListJson(const engine::MatchList& list) {
+  // Room for the whole reply, so the buffer is never moved while written:
+  // the strings' bytes (a few escapes aside), ~40 bytes per feature entry
+  // (name and number) and the keys around them.
+  size_t size = 256;
+  for (const auto& m : list.items) {
+    const auto& e = m.explanation;
+    size += 512 + 2 * engine::kNumRankFeatures * 48 + m.id.size() + m.name.size() +
+            m.province_id.size() + e.reason_vi.size() + e.reason_en.size() +
+            e.capacity_note.size() + e.price_note.size() + e.chain_path.size();
+    for (const auto& c : e.matched_concepts) size += c.size() + 3;
+    for (const auto& t : e.matched_terms) size += t.size() + 3;
+  }
   std::string out;
-  out.reserve(256 + list.items.size() * 1024);
+  out.reserve(size + size / 8);
   out.push_back('{');
   if (!list.need_id.empty()) {
     PutKey(&out, "need");

@@ -581,6 +581,11 @@ StatusOr<std::unique_ptr<Store>> StoreImpl::OpenImpl(const StoreOptions& options
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // LZ4 rather than RocksDB's default Snappy: the same size on our records
+  // (gen-100k store 1.5 GB either way, 4.4 GB uncompressed) and faster to
+  // decompress, which a materialised read does for its whole list
+  // (docs/store.md). Files written before keep their compression.
+  cf_options.compression = rocksdb::kLZ4Compression;
 
   if (!fresh) {
     std::vector<std::string> existing;

@@ -55,5 +55,24 @@ TEST(MatchJson, CompactFormEqualsTheJsonValueForm) {
             nlohmann::ordered_json::parse(MatchListJson(empty, 0)));
 }
 
+// Every byte a JSON string must escape, at every position of an 8-byte
+// block (the writer skips plain text 8 bytes at a time), among UTF-8 text.
+TEST(MatchJson, EveryEscapedByteAtEveryOffsetRoundTrips) {
+  std::vector<char> special = {'"', '\\', 'x'};
+  for (int c = 0; c < 0x20; ++c) special.push_back(static_cast<char>(c));
+  for (size_t offset = 0; offset < 17; ++offset) {
+    for (char c : special) {
+      engine::MatchList list;
+      list.items.push_back(Item("S1", 0.5));
+      const std::string name = std::string(offset, 'a') + c + "ấy chè" + std::string(offset, 'b');
+      list.items[0].name = name;
+      const std::string compact = MatchListJson(list);
+      auto parsed = nlohmann::json::parse(compact, nullptr, /*allow_exceptions=*/false);
+      ASSERT_FALSE(parsed.is_discarded()) << "offset " << offset << " byte " << int(c);
+      EXPECT_EQ(parsed["matches"][0]["name"], name) << "offset " << offset << " byte " << int(c);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ketnoi::api
