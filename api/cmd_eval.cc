@@ -43,7 +43,9 @@ int RunPipelineEval(const EvalArgs& args);       // api/eval_pipeline.cc
 int RunEval(const EvalArgs& args) {
   // A ketnoi dataset is scored through the whole pipeline unless asked for
   // the indexer alone.
-  if (!args.retrieval_only && IsPipelineDataset(args.dataset_dir)) return RunPipelineEval(args);
+  if (!args.retrieval_only && (args.ranker || IsPipelineDataset(args.dataset_dir))) {
+    return RunPipelineEval(args);
+  }
   const int k = args.k;
   auto sets = LoadEvalSets(args.dataset_dir);
   if (!sets.ok()) {

@@ -63,6 +63,7 @@ struct EvalArgs {
   int k = 10;
   bool json = false;
   bool retrieval_only = false;  // indexer alone, no ranker
+  bool ranker = false;          // BEIR-style directory through the whole pipeline
 };
 int RunEval(const EvalArgs& args);
 

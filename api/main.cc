@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--k", eval_args.k, "Cut-off")->check(CLI::Range(1, 1000));
   eval_cmd->add_flag("--json", eval_args.json, "JSON output");
   eval_cmd->add_flag("--retrieval-only", eval_args.retrieval_only, "Score the indexer alone");
+  eval_cmd->add_flag("--ranker", eval_args.ranker,
+                     "On a BEIR-style directory: score the whole matching pipeline (documents as "
+                     "nationwide suppliers, queries as needs of one province) instead of the "
+                     "indexer alone");
 
   KeysArgs keys_args;
   auto* keys_cmd = app.add_subcommand("keys", "Manage API keys");

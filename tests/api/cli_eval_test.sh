@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# End-to-end test of `ketnoi eval` on a BEIR-style directory, as a user runs it.
+# Usage: cli_eval_test.sh KETNOI_BINARY
+#  1. the indexer alone (default) and the whole pipeline (--ranker) both score
+#     every judged query and end with the "nDCG@10=... recall@10=... MRR@10=..." line;
+#     the right documents are found (recall@10 = 1 on this small set), a text
+#     over the dataset format's 8,192 bytes included;
+#  2. a malformed corpus line: exit status 2 and the message names file:line.
+set -euo pipefail
+ketnoi=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir "$tmp/beir"
+long=$(python3 -c 'print("máy sấy chè băng tải " * 600)')
+cat > "$tmp/beir/corpus.jsonl" <<JSON
+{"id": "d1", "title": "Máy sấy chè băng tải", "text": "máy sấy chè 500 kg/ngày, inox 304"}
+{"id": "d2", "title": "Steam boiler", "text": "industrial steam boilers 2 tons per hour for cassava starch"}
+{"id": "d3", "title": "Máy may công nghiệp", "text": "máy may một kim, máy vắt sổ cho xưởng may"}
+{"id": "d4", "title": "Máy nghiền sắn", "text": "máy nghiền sắn củ tươi 5 tấn/giờ"}
+{"id": "d5", "title": "Dây chuyền sấy", "text": "$long"}
+JSON
+cat > "$tmp/beir/queries.jsonl" <<'JSON'
+{"id": "q1", "text": "may say che 500 kg/ngay"}
+{"id": "q2", "text": "lò hơi cho nhà máy tinh bột sắn, steam boiler"}
+{"id": "q3", "text": "máy may công nghiệp cho xưởng may"}
+{"id": "q4", "text": "not judged"}
+JSON
+printf 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq3\td3\t1\nq1\td5\t1\n' > "$tmp/beir/qrels.tsv"
+
+"$ketnoi" eval "$tmp/beir" > "$tmp/retrieval.out" 2>"$tmp/retrieval.err" || { cat "$tmp/retrieval.err"; fail "eval"; }
+cat "$tmp/retrieval.out"
+grep -q "^all .*queries=3 " "$tmp/retrieval.out" || fail "retrieval: not 3 queries scored"
+tail -1 "$tmp/retrieval.out" | grep -Eq '^nDCG@10=[0-9.]+ recall@10=1\.000 MRR@10=[0-9.]+$' \
+  || fail "retrieval: last line or recall@10"
+
+"$ketnoi" eval "$tmp/beir" --ranker > "$tmp/ranker.out" 2>"$tmp/ranker.err" || { cat "$tmp/ranker.err"; fail "eval --ranker"; }
+cat "$tmp/ranker.out"
+grep -q "^full pipeline on " "$tmp/ranker.out" || fail "--ranker did not run the pipeline"
+grep -q "^all .*queries=3 " "$tmp/ranker.out" || fail "ranker: not 3 queries scored"
+tail -1 "$tmp/ranker.out" | grep -Eq '^nDCG@10=[0-9.]+ recall@10=1\.000 MRR@10=[0-9.]+$' \
+  || fail "ranker: last line or recall@10"
+ls /tmp | grep -q "^ketnoi-eval-beir-" && fail "converted dataset left in /tmp" || true
+
+# 2. A malformed corpus line.
+sed -i '2s/.*/{"id": "d2", "title": /' "$tmp/beir/corpus.jsonl"
+status=0
+"$ketnoi" eval "$tmp/beir" --ranker > /dev/null 2>"$tmp/bad.err" || status=$?
+[[ $status == 2 ]] || fail "malformed corpus: exit status $status, expected 2"
+grep -q "corpus.jsonl:2" "$tmp/bad.err" || { cat "$tmp/bad.err"; fail "message does not name corpus.jsonl:2"; }
+echo "cli_eval_test: ok"
