@@ -674,6 +674,7 @@ Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const
   ev.dense = dense;
   ev.sparse = sparse;
   ev.sparse_max = sparse_max;
+  ev.saturate_lexical = impl.options.lexical_norm == LexicalNorm::kQuery;
   if (!feedback.empty()) {
     auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
     if (fb != feedback.end()) ev.feedback = fb->second;
@@ -824,6 +825,7 @@ StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
     ev.dense = mine.dense;
     ev.sparse = mine.sparse;
     ev.sparse_max = sparse_max;
+    ev.saturate_lexical = impl_->options.lexical_norm == LexicalNorm::kQuery;
     auto fb = FeedbackFor(*impl_, need_id);
     if (auto it = fb.find(candidate_id); it != fb.end()) ev.feedback = it->second;
     if (impl_->options.chain_fit) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -135,8 +136,18 @@ constexpr std::string_view kListsRankingKey = "lists_ranking";
 // written since heads exist always get one in the same batch.
 constexpr std::string_view kListHeadsKey = "list_heads";
 
+// The lexical definition and a digest of the weights: lists ranked by
+// another definition or other weights (a changed ranker.json) are stale at
+// the next Open and recomputed.
 std::string RankingOf(const Matcher::Impl& impl) {
-  return impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query" : "lexical=best";
+  const std::string weights = impl.ranker->weights().ToJson();
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : weights) h = (h ^ c) * 1099511628211ull;
+  char digest[17];
+  std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
+                                                                       : "lexical=best") +
+         ";weights=" + digest;
 }
 
 std::string StoredRanking(const Store& store) {

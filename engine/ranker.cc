@@ -406,7 +406,9 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   const indexer::Analysis& ca = *cand.analysis;
   auto set = [&](RankFeature f, double v) { e.values[static_cast<int>(f)] = v; };
   set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0));
-  set(RankFeature::kLexical, ev.sparse_max > 0 ? std::clamp(ev.sparse / ev.sparse_max, 0.0, 1.0) : 0);
+  const double lexical = ev.sparse_max > 0 ? std::max(ev.sparse / ev.sparse_max, 0.0) : 0;
+  set(RankFeature::kLexical,
+      ev.saturate_lexical ? 1.0 - std::exp(-lexical) : std::min(lexical, 1.0));
   std::optional<RankKeys> own_need, own_cand;
   const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
   const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));

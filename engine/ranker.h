@@ -52,8 +52,8 @@ bool ParseRankFeature(std::string_view name, RankFeature* out);
 struct RankerWeights {
   // Defaults: documented in docs/matching.md and data/config/ranker.json.
   std::array<double, kNumRankFeatures> w = {
-      0.30,  // semantic
-      0.30,  // lexical
+      0.10,  // semantic
+      0.60,  // lexical
       0.30,  // concepts
       0.05,  // accent
       0.10,  // sector
@@ -114,6 +114,11 @@ struct PairEvidence {
   double dense = 0;          // cosine
   double sparse = 0;         // BM25
   double sparse_max = 0;     // the lexical normaliser (MatcherOptions::lexical_norm)
+  // How BM25 / sparse_max becomes the lexical value: capped at 1 (false;
+  // the best candidate's BM25 as normaliser gives it 1) or 1 - e^-x (true;
+  // the query's own reference as normaliser: a candidate far above the
+  // reference still ranks above one just at it).
+  bool saturate_lexical = false;
   double chain_fit = 0;      // [0,1] from the graph
   std::string chain_path;    // "F003 -supplies-> F010 <-equips- S021" (empty: none)
   double feedback = 0;       // [-1,1]

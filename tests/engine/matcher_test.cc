@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -680,6 +681,27 @@ TEST(StaleLists, ListsRankedAnotherWayAreRecomputed) {
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->matcher()->Stats().lists_pending, CountNeeds(reopened.get()));
   EXPECT_EQ(AllLists(reopened.get()), own_lists);
+}
+
+// Other ranker weights (a changed ranker.json) make the stored lists stale.
+TEST(StaleLists, ListsRankedWithOtherWeightsAreRecomputed) {
+  const std::string db = StoreWithoutLists("weights");
+  { ASSERT_NE(OpenWithStaleLists(db, StaleLists::kNow), nullptr); }
+  {
+    auto same = OpenWithStaleLists(db, StaleLists::kOnRead);
+    ASSERT_NE(same, nullptr);
+    EXPECT_EQ(same->matcher()->Stats().lists_pending, 0u);
+  }
+  EngineOptions o;
+  o.db = db;
+  o.build_graph = false;
+  o.stale_lists = StaleLists::kOnRead;
+  const std::string weights = db + "-weights.json";
+  std::ofstream(weights) << R"({"geography": 0.5})";
+  o.ranker_weights = weights;
+  auto other = Engine::Open(o);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ((*other)->matcher()->Stats().lists_pending, CountNeeds(other->get()));
 }
 
 TEST(StaleLists, OnReadRecomputesEachListWhenFirstRead) {
