@@ -399,6 +399,12 @@ void Ranker::Reason(const MatchSide& need, const MatchSide& cand, Direction dire
   WriteReasons(need, cand, direction, lexicon_, e);
 }
 
+double SaturatedLexical(double x) {
+  if (x <= 0) return 0;
+  if (x <= 1) return 0.8 * x;
+  return 1.0 - 0.2 * std::exp(-4.0 * (x - 1.0));
+}
+
 Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
                                   const PairEvidence& ev, bool notes) const {
   Explanation e;
@@ -407,8 +413,7 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   auto set = [&](RankFeature f, double v) { e.values[static_cast<int>(f)] = v; };
   set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0));
   const double lexical = ev.sparse_max > 0 ? std::max(ev.sparse / ev.sparse_max, 0.0) : 0;
-  set(RankFeature::kLexical,
-      ev.saturate_lexical ? 1.0 - std::exp(-lexical) : std::min(lexical, 1.0));
+  set(RankFeature::kLexical, ev.saturate_lexical ? SaturatedLexical(lexical) : std::min(lexical, 1.0));
   std::optional<RankKeys> own_need, own_cand;
   const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
   const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));

@@ -115,9 +115,9 @@ struct PairEvidence {
   double sparse = 0;         // BM25
   double sparse_max = 0;     // the lexical normaliser (MatcherOptions::lexical_norm)
   // How BM25 / sparse_max becomes the lexical value: capped at 1 (false;
-  // the best candidate's BM25 as normaliser gives it 1) or 1 - e^-x (true;
-  // the query's own reference as normaliser: a candidate far above the
-  // reference still ranks above one just at it).
+  // the best candidate's BM25 as normaliser gives it 1) or SaturatedLexical
+  // (true; the query's own reference as normaliser: a candidate far above
+  // the reference still ranks above one just at it).
   bool saturate_lexical = false;
   double chain_fit = 0;      // [0,1] from the graph
   std::string chain_path;    // "F003 -supplies-> F010 <-equips- S021" (empty: none)
@@ -176,6 +176,12 @@ class Ranker {
   RankerWeights weights_;
   const indexer::Lexicon* lexicon_;
 };
+
+// The lexical value of x = BM25 / the query's own reference: 0.8 x up to
+// the reference (ratios kept: a document holding the query's words outranks
+// one sharing a few of its n-grams by as much as BM25 says), then rising to 1
+// with the same slope at the joint, 1 - 0.2 e^(-4 (x - 1)).
+double SaturatedLexical(double x);
 
 // Feature functions, exposed for tests and for learning weights. A null
 // `note` or `matched` is not written.

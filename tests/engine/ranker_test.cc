@@ -29,6 +29,27 @@ class RankerFeatures : public ::testing::Test {
 const indexer::Lexicon* RankerFeatures::lexicon_ = nullptr;
 const indexer::Analyzer* RankerFeatures::analyzer_ = nullptr;
 
+// The lexical value over the query's reference: proportional up to it (a
+// document with the query's words keeps BM25's lead over one sharing a few
+// n-grams), then rising to 1 without a kink and never reaching past it.
+TEST(SaturatedLexical, LinearToTheReferenceThenSaturating) {
+  EXPECT_EQ(SaturatedLexical(0), 0);
+  EXPECT_EQ(SaturatedLexical(-1), 0);
+  EXPECT_DOUBLE_EQ(SaturatedLexical(0.5) / SaturatedLexical(0.25), 2.0);
+  EXPECT_DOUBLE_EQ(SaturatedLexical(1.0), 0.8);
+  const double h = 1e-6;  // same slope on both sides of the reference
+  EXPECT_NEAR((SaturatedLexical(1 + h) - SaturatedLexical(1)) / h,
+              (SaturatedLexical(1) - SaturatedLexical(1 - h)) / h, 1e-4);
+  double last = 0;
+  for (double x = 0.01; x < 8; x *= 1.3) {  // past ~9 it rounds to 1
+    const double v = SaturatedLexical(x);
+    EXPECT_GT(v, last) << x;
+    EXPECT_LE(v, 1.0) << x;
+    last = v;
+  }
+  EXPECT_GT(SaturatedLexical(3), SaturatedLexical(2));  // resolution above the reference
+}
+
 TEST_F(RankerFeatures, AccentCountsOnlySyllablesWrittenTheSameWay) {
   indexer::Analysis need = A("máy sấy lúa");
   EXPECT_DOUBLE_EQ(AccentValue(need, A("máy sấy lúa công nghiệp")), 1.0);
