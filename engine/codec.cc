@@ -120,7 +120,14 @@ class ObjectReader {
         return InvalidArgument(Field(prefix_, std::string(name) + "[" + std::to_string(i) + "]") +
                                ": expected a number");
       }
-      out->push_back(v.get<float>());
+      // A number past a 32-bit float's range would become an infinity that
+      // no encoding can write back: refused here, not at validation.
+      const double d = v.get<double>();
+      if (!std::isfinite(d) || std::abs(d) > std::numeric_limits<float>::max()) {
+        return InvalidArgument(Field(prefix_, std::string(name) + "[" + std::to_string(i) + "]") +
+                               ": outside the range of a 32-bit float");
+      }
+      out->push_back(static_cast<float>(d));
     }
     return Status::OK();
   }
