@@ -64,6 +64,17 @@ Status WriteBeirAsDataset(const std::string& dir, const std::string& out) {
     }
     return Status::OK();
   };
+  // Each line of a JSONL file as an object with a non-empty "id".
+  auto each_object = [&](const std::string& path, auto fn) -> Status {
+    return each_line(path, [&](const std::string& line, size_t n) -> Status {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      const std::string where = path + ":" + std::to_string(n);
+      if (j.is_discarded() || !j.is_object()) return InvalidArgument(where + ": not a JSON object");
+      const std::string id = str(j, "id");
+      if (id.empty()) return InvalidArgument(where + ": field 'id' is required");
+      return fn(j, id);
+    });
+  };
   constexpr const char* kProvince = "Hà Nội";
   // Judgements first: only judged queries become needs.
   std::unordered_map<std::string, std::vector<std::pair<std::string, int>>> qrels;
@@ -86,12 +97,8 @@ Status WriteBeirAsDataset(const std::string& dir, const std::string& out) {
   });
   if (!s.ok()) return s;
   std::ofstream sout(out + "/suppliers.jsonl");
-  s = each_line(dir + "/corpus.jsonl", [&](const std::string& line, size_t n) -> Status {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    const std::string where = dir + "/corpus.jsonl:" + std::to_string(n);
-    if (j.is_discarded() || !j.is_object()) return InvalidArgument(where + ": not a JSON object");
-    const std::string id = str(j, "id"), title = str(j, "title"), text = str(j, "text");
-    if (id.empty()) return InvalidArgument(where + ": field 'id' is required");
+  s = each_object(dir + "/corpus.jsonl", [&](const nlohmann::json& j, const std::string& id) {
+    const std::string title = str(j, "title"), text = str(j, "text");
     // Cut at a character boundary to the dataset format's limits.
     auto cut = [](std::string v, size_t max) {
       if (v.size() <= max) return v;
@@ -113,12 +120,7 @@ Status WriteBeirAsDataset(const std::string& dir, const std::string& out) {
   });
   if (!s.ok()) return s;
   std::ofstream fout(out + "/facilities.jsonl");
-  s = each_line(dir + "/queries.jsonl", [&](const std::string& line, size_t n) -> Status {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    const std::string where = dir + "/queries.jsonl:" + std::to_string(n);
-    if (j.is_discarded() || !j.is_object()) return InvalidArgument(where + ": not a JSON object");
-    const std::string id = str(j, "id");
-    if (id.empty()) return InvalidArgument(where + ": field 'id' is required");
+  s = each_object(dir + "/queries.jsonl", [&](const nlohmann::json& j, const std::string& id) {
     if (!qrels.count(id)) return Status::OK();
     nlohmann::json need = {{"id", "q." + id}, {"kind", "equipment"}, {"text", str(j, "text")}};
     nlohmann::json rec = {{"id", "f." + id},
