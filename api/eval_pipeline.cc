@@ -6,16 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <string_view>
-#include <unordered_map>
-#include <utility>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "api/commands.h"
+#include "api/eval_sets.h"
 #include "engine/evaluate.h"
+#include "indexer/eval.h"
 
 namespace ketnoi::api {
 
@@ -28,87 +25,37 @@ bool IsPipelineDataset(const std::string& dir) {
 
 namespace {
 
-bool IsAscii(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c >= 0x80) return false;
-  }
-  return true;
-}
-
-// A BEIR-style directory (corpus.jsonl, queries.jsonl, qrels.tsv with a
-// header line) written as a ketnoi dataset in `out`, so that the matching
-// pipeline scores it on text alone: every document is a supplier serving the
-// whole country from one province (name = its title, text = title and text,
-// lang "en" when it is ASCII), every judged query the one equipment need of
-// a facility in that province. Geography is then the same for every pair;
-// the other features come from the texts (terms, concepts, accents, sector
-// and stage inferred from them, numbers and units). Ids are prefixed ("d.",
-// "q.", "f.") so documents, needs and facilities never share one; texts are
-// cut to the dataset format's 8,192 bytes. Errors name file and line.
+// A BEIR-style directory (read by indexer::LoadBeirSet: corpus.jsonl,
+// queries.jsonl, qrels.tsv with a header line) written as a ketnoi dataset
+// in `out`, so that the matching pipeline scores it on text alone: every
+// document is a supplier serving the whole country from one province (name =
+// its title, text = title and text, lang "en" when it is ASCII), every judged
+// query the one equipment need of a facility in that province. Geography is
+// then the same for every pair; the other features come from the texts
+// (terms, concepts, accents, sector and stage inferred from them, numbers and
+// units). Ids are prefixed ("d.", "q.", "f.") so documents, needs and
+// facilities never share one; texts are cut to the dataset format's 8,192
+// bytes. Errors name file and line.
 Status WriteBeirAsDataset(const std::string& dir, const std::string& out) {
-  namespace fs = std::filesystem;
+  auto set = indexer::LoadBeirSet(dir);
+  if (!set.ok()) return set.status();
   std::error_code ec;
-  fs::create_directories(out, ec);
+  std::filesystem::create_directories(out, ec);
   if (ec) return IOError("cannot create " + out + ": " + ec.message());
-  auto str = [](const nlohmann::json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  auto each_line = [](const std::string& path, auto fn) -> Status {
-    std::ifstream in(path);
-    if (!in) return NotFound("cannot open " + path);
-    std::string line;
-    for (size_t n = 1; std::getline(in, line); ++n) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      if (Status s = fn(line, n); !s.ok()) return s;
-    }
-    return Status::OK();
-  };
-  // Each line of a JSONL file as an object with a non-empty "id".
-  auto each_object = [&](const std::string& path, auto fn) -> Status {
-    return each_line(path, [&](const std::string& line, size_t n) -> Status {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      const std::string where = path + ":" + std::to_string(n);
-      if (j.is_discarded() || !j.is_object()) return InvalidArgument(where + ": not a JSON object");
-      const std::string id = str(j, "id");
-      if (id.empty()) return InvalidArgument(where + ": field 'id' is required");
-      return fn(j, id);
-    });
+  // Cut at a character boundary.
+  auto cut = [](std::string v, size_t max) {
+    if (v.size() <= max) return v;
+    v.resize(max);
+    while (!v.empty() && (static_cast<unsigned char>(v.back()) & 0xC0) == 0x80) v.pop_back();
+    if (!v.empty() && static_cast<unsigned char>(v.back()) >= 0xC0) v.pop_back();
+    return v;
   };
   constexpr const char* kProvince = "Hà Nội";
-  // Judgements first: only judged queries become needs.
-  std::unordered_map<std::string, std::vector<std::pair<std::string, int>>> qrels;
-  std::ofstream qout(out + "/qrels.tsv");
-  Status s = each_line(dir + "/qrels.tsv", [&](const std::string& line, size_t n) -> Status {
-    std::istringstream fields(line);
-    std::string q, d, grade;
-    if (!std::getline(fields, q, '\t') || !std::getline(fields, d, '\t') ||
-        !std::getline(fields, grade, '\t')) {
-      return InvalidArgument(dir + "/qrels.tsv:" + std::to_string(n) + ": expected 3 fields");
-    }
-    if (n == 1 && grade.find_first_not_of("0123456789\r") != std::string::npos) {
-      return Status::OK();  // header
-    }
-    const int g = std::atoi(grade.c_str());
-    if (g <= 0) return Status::OK();
-    qout << "q." << q << '\t' << "d." << d << '\t' << std::min(g, 2) << '\n';
-    qrels[q].emplace_back(d, g);
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
   std::ofstream sout(out + "/suppliers.jsonl");
-  s = each_object(dir + "/corpus.jsonl", [&](const nlohmann::json& j, const std::string& id) {
-    const std::string title = str(j, "title"), text = str(j, "text");
-    // Cut at a character boundary to the dataset format's limits.
-    auto cut = [](std::string v, size_t max) {
-      if (v.size() <= max) return v;
-      v.resize(max);
-      while (!v.empty() && (static_cast<unsigned char>(v.back()) & 0xC0) == 0x80) v.pop_back();
-      if (!v.empty() && static_cast<unsigned char>(v.back()) >= 0xC0) v.pop_back();
-      return v;
-    };
-    const std::string all = cut(title.empty() ? text : title + " " + text, 8192);
-    const std::string name = cut(title.empty() ? text : title, 80);
+  for (size_t i = 0; i < set->docs.size(); ++i) {
+    const std::string& id = set->doc_ids[i];
+    const std::string all = cut(set->docs[i].fields[0].text, 8192);
+    const std::string name = cut(set->doc_titles[i].empty() ? all : set->doc_titles[i], 80);
     nlohmann::json rec = {{"id", "d." + id},
                           {"name", name.empty() ? id : name},
                           {"province", kProvince},
@@ -116,21 +63,20 @@ Status WriteBeirAsDataset(const std::string& dir, const std::string& out) {
                           {"lang", IsAscii(all) ? "en" : "vi"},
                           {"text", all}};
     sout << rec.dump() << '\n';
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }
   std::ofstream fout(out + "/facilities.jsonl");
-  s = each_object(dir + "/queries.jsonl", [&](const nlohmann::json& j, const std::string& id) {
-    if (!qrels.count(id)) return Status::OK();
-    nlohmann::json need = {{"id", "q." + id}, {"kind", "equipment"}, {"text", str(j, "text")}};
-    nlohmann::json rec = {{"id", "f." + id},
-                          {"name", "query " + id},
+  for (const auto& q : set->queries) {
+    nlohmann::json need = {{"id", "q." + q.id}, {"kind", "equipment"}, {"text", q.fields[0].text}};
+    nlohmann::json rec = {{"id", "f." + q.id},
+                          {"name", "query " + q.id},
                           {"province", kProvince},
                           {"needs", nlohmann::json::array({need})}};
     fout << rec.dump() << '\n';
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
+  }
+  std::ofstream qout(out + "/qrels.tsv");
+  for (const auto& [q, rel] : set->qrels) {
+    for (const auto& [d, g] : rel) qout << "q." << q << '\t' << "d." << d << '\t' << std::min(g, 2) << '\n';
+  }
   std::ofstream(out + "/experts.jsonl").flush();
   if (!sout || !fout || !qout) return IOError("cannot write the dataset in " + out);
   return Status::OK();

@@ -7,16 +7,17 @@
 #include <unordered_set>
 
 namespace ketnoi::api {
-namespace {
 
-using indexer::EvalSet;
-
-bool IsAscii(const std::string& s) {
+bool IsAscii(std::string_view s) {
   for (unsigned char c : s) {
     if (c >= 0x80) return false;
   }
   return true;
 }
+
+namespace {
+
+using indexer::EvalSet;
 
 // Reads a JSONL file, calling fn(object, line). Errors name file:line.
 template <typename Fn>

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -16,5 +17,8 @@
 namespace ketnoi::api {
 
 StatusOr<std::vector<indexer::EvalSet>> LoadEvalSets(const std::string& dir);
+
+// True when every byte is ASCII (no diacritics typed; an English catalogue).
+bool IsAscii(std::string_view s);
 
 }  // namespace ketnoi::api

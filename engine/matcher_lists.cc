@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/hash.h"
 #include "common/parallel.h"
 #include "engine/matcher.h"
 #include "engine/match_list_codec.h"
@@ -140,11 +141,10 @@ constexpr std::string_view kListHeadsKey = "list_heads";
 // another definition or other weights (a changed ranker.json) are stale at
 // the next Open and recomputed.
 std::string RankingOf(const Matcher::Impl& impl) {
-  const std::string weights = impl.ranker->weights().ToJson();
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : weights) h = (h ^ c) * 1099511628211ull;
   char digest[17];
-  std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(digest, sizeof digest, "%016llx",
+                static_cast<unsigned long long>(
+                    Fnv1a64(impl.ranker->weights().ToJson())));
   return std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
                                                                        : "lexical=best") +
          ";weights=" + digest;

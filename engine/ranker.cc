@@ -399,6 +399,15 @@ void Ranker::Reason(const MatchSide& need, const MatchSide& cand, Direction dire
   WriteReasons(need, cand, direction, lexicon_, e);
 }
 
+namespace {
+
+// A side's rank keys: its own when kept with it, else computed into `own`.
+const RankKeys& KeysOf(const MatchSide& side, std::optional<RankKeys>* own) {
+  return side.keys != nullptr ? *side.keys : own->emplace(RankKeys::Of(*side.analysis));
+}
+
+}  // namespace
+
 double SaturatedLexical(double x) {
   if (x <= 0) return 0;
   if (x <= 1) return 0.8 * x;
@@ -415,8 +424,8 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   const double lexical = ev.sparse_max > 0 ? std::max(ev.sparse / ev.sparse_max, 0.0) : 0;
   set(RankFeature::kLexical, ev.saturate_lexical ? SaturatedLexical(lexical) : std::min(lexical, 1.0));
   std::optional<RankKeys> own_need, own_cand;
-  const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
-  const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));
+  const RankKeys& nk = KeysOf(need, &own_need);
+  const RankKeys& ck = KeysOf(cand, &own_cand);
   set(RankFeature::kConcepts, ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr));
   set(RankFeature::kAccent, AccentValue(nk, ck));
   set(RankFeature::kSector, SectorValue(need.chain, ck));
@@ -436,15 +445,15 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
 }
 
 void Ranker::Notes(const MatchSide& need, const MatchSide& cand, Explanation* e) const {
-  if (!e->matched_concepts.empty() || !e->capacity_note.empty() || !e->price_note.empty()) return;
-  const indexer::Analysis& na = *need.analysis;
-  const indexer::Analysis& ca = *cand.analysis;
+  // Written afresh, so a second call leaves the same notes.
+  e->matched_concepts.clear();
+  e->capacity_note.clear();
+  e->price_note.clear();
   std::optional<RankKeys> own_need, own_cand;
-  const RankKeys& nk = need.keys != nullptr ? *need.keys : own_need.emplace(RankKeys::Of(na));
-  const RankKeys& ck = cand.keys != nullptr ? *cand.keys : own_cand.emplace(RankKeys::Of(ca));
-  ConceptValue(na, nk, ck, &e->matched_concepts);
-  CapacityValue(na, ca, &e->capacity_note);
-  BudgetValue(need.budget_vnd, na, ca, &e->price_note);
+  ConceptValue(*need.analysis, KeysOf(need, &own_need), KeysOf(cand, &own_cand),
+               &e->matched_concepts);
+  CapacityValue(*need.analysis, *cand.analysis, &e->capacity_note);
+  BudgetValue(need.budget_vnd, *need.analysis, *cand.analysis, &e->price_note);
 }
 
 }  // namespace ketnoi::engine

@@ -11,15 +11,11 @@
 #include <string_view>
 #include <type_traits>
 
+#include "common/hash.h"
+
 namespace ketnoi::indexer::internal {
 
-inline uint64_t Fnv1a64(std::string_view bytes, uint64_t h = 1469598103934665603ULL) {
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+using ketnoi::Fnv1a64;
 
 class Writer {
  public:

@@ -84,6 +84,7 @@ StatusOr<EvalSet> LoadBeirSet(const std::string& dir) {
     d.id = static_cast<int64_t>(set.docs.size());
     d.fields.push_back({title.empty() ? text : title + " " + text, 1.0f});
     set.doc_ids.push_back(std::move(id));
+    set.doc_titles.push_back(std::move(title));
     set.docs.push_back(std::move(d));
     return Status::OK();
   });

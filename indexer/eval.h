@@ -23,6 +23,9 @@ struct EvalQuery {
 struct EvalSet {
   std::string name;
   std::vector<std::string> doc_ids;  // doc_ids[i] is Document::id == i
+  // BEIR sets: each document's title as written ("" when none); the
+  // document's field already holds title + " " + text.
+  std::vector<std::string> doc_titles;
   std::vector<Document> docs;
   std::vector<EvalQuery> queries;    // only queries with judgements
   Qrels qrels;
