@@ -40,9 +40,10 @@ struct EngineOptions {
   // when it exists, else the built-in defaults.
   std::string ranker_weights;
   bool build_graph = true;     // the graph feeds the chain-fit feature
-  size_t candidates = 200;
+  // Candidates ranked per match (MatcherOptions).
+  size_t candidates = 100;
   // Work bound of one lexical candidate search (MatcherOptions).
-  size_t sparse_posting_budget = 400000;
+  size_t sparse_posting_budget = 200000;
   size_t materialized_k = 30;
   double default_min_score = 0.35;
   int dim = 128;

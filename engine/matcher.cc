@@ -602,8 +602,22 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   // Without a restriction the filter would only re-check membership, which
   // the scoring loop does anyway: the retriever then runs unfiltered.
   q.filter = Restricts(filters) ? &filter : nullptr;
+  // The query analysed, looked up and embedded once for the search and the
+  // evidence of the kept results; a stored need's from the cache the
+  // refreshes share (the same text gives the same prepared query).
+  StatusOr<std::shared_ptr<const indexer::PreparedQuery>> prepared =
+      std::shared_ptr<const indexer::PreparedQuery>();
+  if (!lead_direction && !query_party.need_id.empty()) {
+    prepared = impl.prepared[kind == TargetKind::kSupplier ? 0 : 1].Get(
+        *targets.retriever, query_party.need_id, q, query_party.text);
+  } else if (auto typed = targets.retriever->Prepare(q); typed.ok()) {
+    prepared = std::make_shared<const indexer::PreparedQuery>(std::move(typed).value());
+  } else {
+    prepared = typed.status();
+  }
+  if (!prepared.ok()) return prepared.status();
   indexer::QueryStats stats;
-  auto found = targets.retriever->Search(q, &stats);
+  auto found = targets.retriever->Search(**prepared, q, &stats);
   if (!found.ok()) return found.status();
   const double sparse_max = LexicalNormaliser(impl, *found, stats);
   if (sparse_max_out) *sparse_max_out = sparse_max;
@@ -655,11 +669,11 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   std::vector<int64_t> kept_ids;
   kept_ids.reserve(scored.size());
   for (const auto& s : scored) kept_ids.push_back(s.id);
-  std::vector<std::vector<indexer::MatchedTerm>> evidence =
-      targets.retriever->Explain(q, kept_ids);
+  auto evidence = targets.retriever->Explain(**prepared, kept_ids);
+  if (!evidence.ok()) return evidence.status();
   for (size_t i = 0; i < scored.size(); ++i) {
     items.push_back(FinishItem(impl, query_party, *scored[i].party, lead_direction, dir,
-                               std::move(scored[i].e), evidence[i]));
+                               std::move(scored[i].e), (*evidence)[i]));
   }
   return items;
 }

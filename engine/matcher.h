@@ -84,15 +84,19 @@ struct MatcherOptions {
   Store* store = nullptr;                       // REQUIRED, not owned
   const indexer::Lexicon* lexicon = nullptr;    // may be null, not owned
   RankerWeights weights;
-  // Candidates taken from the retriever before ranking.
-  size_t candidates = 200;
+  // Candidates taken from the retriever before ranking: the best 100 of
+  // the union of its best 100 by BM25 and by similarity (fused). Measured
+  // in docs/performance.md ("Session 10"): 200 ranked no better than 100 on
+  // the demo, gen-10k, gen-100k and both bench sets, at 1.6x the cost of a
+  // live match.
+  size_t candidates = 100;
   // Work bound of one lexical candidate search, in postings
   // (indexer::SparseIndex::Search): a query over more is answered from its
   // rarest terms and rescored exactly. Measured (docs/performance.md): on
-  // var/gen-100k (26,000 suppliers, ~1M postings per need) 400,000 keeps the
-  // exhaustive top 200 and halves the time; on var/gen-1m (260,000
-  // suppliers, ~10M) it bounds a search at ~10 ms. 0: exhaustive.
-  size_t sparse_posting_budget = 400000;
+  // var/gen-100k (26,000 suppliers, ~1M postings per need) 200,000 keeps
+  // 98.6% of the exhaustive top 100 and all of its top 10 at 0.64 of the
+  // time of 400,000. 0: exhaustive.
+  size_t sparse_posting_budget = 200000;
   // Normaliser of the lexical feature; stored lists computed with another
   // one are recomputed at Open (like stale lists).
   LexicalNorm lexical_norm = LexicalNorm::kQuery;

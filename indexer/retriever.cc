@@ -224,7 +224,6 @@ float SparseReference(const SparseVector& q) {
 
 StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query, QueryStats* stats) const {
   const Impl& m = *impl_;
-  const RetrieverOptions& o = m.options;
   HelperPool::Request busy(HelperPool::Shared());
   std::vector<Feature> features = AnalyzeFields(*m.analyzer, query.fields);
   std::shared_lock lock(m.mu);
@@ -233,6 +232,25 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query, QueryStat
   std::vector<float> qv;
   Status s = m.PrepareQuery(features, query, &qsv, &qv);
   if (!s.ok()) return s;
+  return m.SearchWith(std::move(qsv), qv.data(), query, stats);
+}
+
+StatusOr<std::vector<Candidate>> Retriever::Search(const PreparedQuery& prepared,
+                                                   const Query& query, QueryStats* stats) const {
+  const Impl& m = *impl_;
+  HelperPool::Request busy(HelperPool::Shared());
+  std::shared_lock lock(m.mu);
+  if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
+  if (prepared.generation != m.generation) {
+    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
+  }
+  return m.SearchWith(m.WeightsOf(prepared), prepared.vector.data(), query, stats);
+}
+
+StatusOr<std::vector<Candidate>> Retriever::Impl::SearchWith(SparseVector qsv, const float* qv,
+                                                             const Query& query,
+                                                             QueryStats* stats) const {
+  const RetrieverOptions& o = options;
   if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
   // The two searches are independent: the dense one runs on a helper
   // thread when one is idle (HelperPool), beside the sparse walk.
@@ -240,21 +258,20 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const Query& query, QueryStat
   std::vector<SparseHit> sparse_hits;
   HelperPool::Shared().Run(2, [&](size_t part) {
     if (part == 0) {
-      sparse_hits = m.SparseTop(qsv, query);
+      sparse_hits = SparseTop(qsv, query);
     } else {
-      dense_hits = m.vectors->Search(qv.data(), std::max(o.dense_candidates, query.k),
-                                     query.filter);
+      dense_hits = vectors->Search(qv, std::max(o.dense_candidates, query.k), query.filter);
     }
   });
   if (!dense_hits.ok()) return dense_hits.status();
-  std::vector<Candidate> out = m.Fuse(qsv, qv.data(), sparse_hits, *dense_hits);
+  std::vector<Candidate> out = Fuse(qsv, qv, sparse_hits, *dense_hits);
   if (o.prf_docs > 0 && o.prf_weight > 0 && !out.empty()) {
     std::vector<int64_t> top;
     for (size_t i = 0; i < out.size() && top.size() < static_cast<size_t>(o.prf_docs); ++i) {
       top.push_back(out[i].id);
     }
-    qsv = ExpandQuery(qsv, top, *m.sparse, *m.vocab, o.prf_terms, o.prf_weight);
-    out = m.Fuse(qsv, qv.data(), m.SparseTop(qsv, query), *dense_hits);
+    qsv = ExpandQuery(qsv, top, *sparse, *vocab, o.prf_terms, o.prf_weight);
+    out = Fuse(qsv, qv, SparseTop(qsv, query), *dense_hits);
   }
   if (out.size() > query.k) out.resize(query.k);
   return out;

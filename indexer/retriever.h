@@ -152,6 +152,12 @@ class Retriever {
 
   // `stats`, when given, receives the query's QueryStats.
   StatusOr<std::vector<Candidate>> Search(const Query& query, QueryStats* stats = nullptr) const;
+  // The same search for a prepared query (query.fields and query.vector
+  // unused; k and filter as above): the same candidates and scores as
+  // Search of its text. FailedPrecondition when the retriever was rebuilt
+  // or loaded since it was prepared (prepare it again).
+  StatusOr<std::vector<Candidate>> Search(const PreparedQuery& prepared, const Query& query,
+                                          QueryStats* stats = nullptr) const;
   // Both scores of given documents for `query`, as Search computes them
   // for its candidates (dense cosine, sparse BM25; fused left 0), in the
   // order of `ids`; an unknown id scores 0 on both sides. For rescoring a

@@ -39,6 +39,10 @@ struct Retriever::Impl {
   std::vector<Candidate> Fuse(const SparseVector& qsv, const float* qv,
                               const std::vector<SparseHit>& sparse_hits,
                               const std::vector<VectorHit>& dense_hits) const;
+  // Search's work once the query's weights and embedding are known (from
+  // its text or a PreparedQuery). REQUIRES: mu held; embedder set.
+  StatusOr<std::vector<Candidate>> SearchWith(SparseVector qsv, const float* qv,
+                                              const Query& query, QueryStats* stats) const;
 
   Status EmbedOne(const Document& doc, const std::vector<Feature>& features, float* out) const {
     EmbedInput in;

@@ -27,7 +27,8 @@ constexpr float kRoundingSlack = 1e-3f;
 // next, while the current one is scored.
 void PrefetchTerms(const Slot& s) {
   const char* p = reinterpret_cast<const char*>(s.terms.data());
-  for (int line = 0; line < 8; ++line) __builtin_prefetch(p + 64 * line);
+  const size_t lines = std::min<size_t>((s.terms.size() * sizeof(DocTerm) + 63) / 64, 64);
+  for (size_t line = 0; line < lines; ++line) __builtin_prefetch(p + 64 * line);
 }
 
 }  // namespace

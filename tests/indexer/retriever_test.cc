@@ -92,6 +92,30 @@ TEST_F(RetrieverTest, PreparedQueryScoresAsTheQuery) {
       EXPECT_EQ((*a)[i].sparse, (*b)[i].sparse) << when << " id " << ids[i];
       EXPECT_EQ((*a)[i].dense, (*b)[i].dense) << when << " id " << ids[i];
     }
+    // The search too: the same candidates with the same scores, with and
+    // without a filter.
+    IdSetFilter some({1, 3, 6, 7});
+    for (const IdFilter* filter : {static_cast<const IdFilter*>(nullptr),
+                                   static_cast<const IdFilter*>(&some)}) {
+      Query fq = q;
+      fq.filter = filter;
+      QueryStats sa, sb;
+      auto ha = retriever_->Search(fq, &sa);
+      auto hb = retriever_->Search(*prepared, fq, &sb);
+      if (!ha.ok() || !hb.ok()) {
+        ADD_FAILURE() << when << ": " << ha.status().ToString() << " / " << hb.status().ToString();
+        return 0;
+      }
+      EXPECT_EQ(sa.sparse_reference, sb.sparse_reference) << when;
+      EXPECT_EQ(ha->size(), hb->size()) << when;
+      EXPECT_FALSE(ha->empty()) << when;
+      for (size_t i = 0; i < ha->size() && i < hb->size(); ++i) {
+        EXPECT_EQ((*ha)[i].id, (*hb)[i].id) << when << " rank " << i;
+        EXPECT_EQ((*ha)[i].sparse, (*hb)[i].sparse) << when << " rank " << i;
+        EXPECT_EQ((*ha)[i].dense, (*hb)[i].dense) << when << " rank " << i;
+        EXPECT_EQ((*ha)[i].fused, (*hb)[i].fused) << when << " rank " << i;
+      }
+    }
     // The lexical evidence too, term by term.
     const auto ea = retriever_->Explain(q, ids);
     auto eb = retriever_->Explain(*prepared, ids);
@@ -116,6 +140,7 @@ TEST_F(RetrieverTest, PreparedQueryScoresAsTheQuery) {
   ASSERT_TRUE(retriever_->Build({Doc(1, "Máy sấy chè"), Doc(2, "Máy vò chè")}).ok());
   auto stale = retriever_->ScoreDocuments(*prepared, ids);
   EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(retriever_->Search(*prepared, q).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(retriever_->Explain(*prepared, ids).status().code(), StatusCode::kFailedPrecondition);
 }
 
