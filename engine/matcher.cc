@@ -300,6 +300,7 @@ indexer::RetrieverOptions RetrieverOptionsFor(const MatcherOptions& o) {
   r.dense_candidates = o.candidates;
   r.sparse_candidates = o.candidates;
   r.sparse_posting_budget = o.sparse_posting_budget;
+  r.sparse_budget_growth_docs = o.sparse_budget_growth_docs;
   return r;
 }
 

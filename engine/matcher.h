@@ -92,11 +92,15 @@ struct MatcherOptions {
   size_t candidates = 100;
   // Work bound of one lexical candidate search, in postings
   // (indexer::SparseIndex::Search): a query over more is answered from its
-  // rarest terms and rescored exactly. Measured (docs/performance.md): on
-  // var/gen-100k (26,000 suppliers, ~1M postings per need) 200,000 keeps
-  // 98.6% of the exhaustive top 100 and all of its top 10 at 0.64 of the
-  // time of 400,000. 0: exhaustive.
+  // rarest terms and rescored exactly. It grows linearly from this at up to
+  // `sparse_budget_growth_docs` candidates to twice it at twice as many
+  // (indexer::RetrieverOptions). Measured (docs/performance.md, "Session
+  // 10"), overlap with the exhaustive top 100 / top 10: var/gen-100k
+  // (26,000 suppliers, ~1M postings per need) 0.986 / 1.000 at 200,000,
+  // 0.999 / 1.000 at 400,000 (1.55x the time); var/gen-1m (260,000, ~10M)
+  // 0.74 / 0.970 at 200,000, 0.83 / 0.993 at 400,000. 0: exhaustive.
   size_t sparse_posting_budget = 200000;
+  size_t sparse_budget_growth_docs = 25000;
   // Normaliser of the lexical feature; stored lists computed with another
   // one are recomputed at Open (like stale lists).
   LexicalNorm lexical_norm = LexicalNorm::kQuery;

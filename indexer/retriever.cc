@@ -290,8 +290,14 @@ Status Retriever::Impl::PrepareQuery(const std::vector<Feature>& features, const
 
 std::vector<SparseHit> Retriever::Impl::SparseTop(const SparseVector& qsv,
                                                   const Query& query) const {
-  return sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter,
-                        options.sparse_posting_budget);
+  size_t budget = options.sparse_posting_budget;
+  if (budget > 0 && options.sparse_budget_growth_docs > 0) {
+    const double growth = std::clamp(static_cast<double>(sparse->size()) /
+                                         static_cast<double>(options.sparse_budget_growth_docs),
+                                     1.0, 2.0);
+    budget = static_cast<size_t>(static_cast<double>(budget) * growth);
+  }
+  return sparse->Search(qsv, std::max(options.sparse_candidates, query.k), query.filter, budget);
 }
 
 // Union of the sparse hits and the dense hits, each candidate scored on

@@ -61,6 +61,10 @@ struct RetrieverOptions {
   // rescored exactly. Collections whose queries stay below it are searched
   // exhaustively. 0: no bound.
   size_t sparse_posting_budget = 0;
+  // The bound grows with the collection: from sparse_posting_budget at up
+  // to this many documents linearly to twice it at twice as many (a larger
+  // collection spreads its best matches over more postings). 0: fixed.
+  size_t sparse_budget_growth_docs = 0;
   // Measured on the bench sets, the LSA projection adds little over BM25
   // (docs/indexer.md): it contributes a small share and its own candidates.
   float dense_weight = 0.1f;

@@ -276,6 +276,17 @@ Status VectorIndex::Compact() {
 }
 
 bool VectorIndex::Contains(int64_t id) const { return impl_->label_of.count(id) != 0; }
+
+bool VectorIndex::Vector(int64_t id, float* out) const {
+  auto it = impl_->label_of.find(id);
+  if (it == impl_->label_of.end()) return false;
+  try {
+    impl_->index->reconstruct(it->second, out);
+  } catch (const faiss::FaissException&) {
+    return false;
+  }
+  return true;
+}
 size_t VectorIndex::size() const { return impl_->label_of.size(); }
 
 std::vector<int64_t> VectorIndex::Ids() const {

@@ -100,6 +100,9 @@ class VectorIndex {
   size_t size() const;
   // The live document ids, ascending.
   std::vector<int64_t> Ids() const;
+  // Copies the stored vector of `id` (dim floats) into `out`; false when
+  // the id is not indexed.
+  bool Vector(int64_t id, float* out) const;
 
   // Top k by inner product, best first, among ids the filter allows (null:
   // all). Approximate indexes search the filter within their probed lists.

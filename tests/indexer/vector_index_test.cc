@@ -71,6 +71,31 @@ TEST(VectorIndex, AddUpdateRemoveFilter) {
   EXPECT_TRUE(std::isnan(scores[1]));
 }
 
+// The stored vector comes back as given (flat) or as the IVF stores it
+// (flat lists: the same floats), and not after removal.
+TEST(VectorIndex, VectorReturnsTheStoredVector) {
+  for (VectorIndexType type : {VectorIndexType::kFlat, VectorIndexType::kIvf}) {
+    VectorIndexOptions o;
+    o.dim = 8;
+    o.type = type;
+    o.ivf_nlist = 4;
+    auto index = Make(o);
+    const size_t n = 200;
+    std::vector<float> x = Clustered(n, o.dim, 4, 7);
+    std::vector<int64_t> ids(n);
+    for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(1000 + i);
+    ASSERT_TRUE(index->Upsert(n, ids.data(), x.data()).ok());
+    std::vector<float> got(o.dim);
+    for (size_t i : {size_t{0}, size_t{57}, n - 1}) {
+      ASSERT_TRUE(index->Vector(ids[i], got.data())) << index->Describe() << " id " << ids[i];
+      for (int j = 0; j < o.dim; ++j) EXPECT_EQ(got[j], x[i * o.dim + j]) << index->Describe();
+    }
+    EXPECT_FALSE(index->Vector(5, got.data()));
+    ASSERT_TRUE(index->Remove(ids[57]));
+    EXPECT_FALSE(index->Vector(ids[57], got.data()));
+  }
+}
+
 TEST(VectorIndex, SaveLoadAndCatchUp) {
   VectorIndexOptions o;
   o.dim = 16;
