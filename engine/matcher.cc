@@ -514,6 +514,11 @@ std::unordered_map<std::string, double> FeedbackFor(const Matcher::Impl& impl,
   return out;
 }
 
+// The kinds of matched terms ReadableTerms reads.
+const std::vector<indexer::FeatureKind> kReadableKinds = {
+    indexer::FeatureKind::kSyllable, indexer::FeatureKind::kAccented,
+    indexer::FeatureKind::kBigram};
+
 // The matched words a person can read in a reason: syllable bigrams first
 // ("may say"), then accented syllables, then plain words; no numbers, no
 // function words, at most four.
@@ -670,7 +675,7 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   std::vector<int64_t> kept_ids;
   kept_ids.reserve(scored.size());
   for (const auto& s : scored) kept_ids.push_back(s.id);
-  auto evidence = targets.retriever->Explain(**prepared, kept_ids);
+  auto evidence = targets.retriever->Explain(**prepared, kept_ids, kReadableKinds);
   if (!evidence.ok()) return evidence.status();
   for (size_t i = 0; i < scored.size(); ++i) {
     items.push_back(FinishItem(impl, query_party, *scored[i].party, lead_direction, dir,

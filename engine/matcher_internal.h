@@ -245,6 +245,9 @@ Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const
                       bool lead_direction, double dense, double sparse, double sparse_max,
                       const std::unordered_map<std::string, double>& feedback,
                       const double* chain_fit = nullptr);
+// The kinds of matched terms FinishItem words into reasons (syllables,
+// accented syllables, bigrams): the evidence it needs is of these alone.
+extern const std::vector<indexer::FeatureKind> kReadableKinds;
 // A kept pair as a list item: reasons, readable matched terms (from the
 // sparse index's evidence). REQUIRES: impl.mu held (shared).
 MatchItem FinishItem(const Matcher::Impl& impl, const Party& query_party, const Party& other,

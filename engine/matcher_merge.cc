@@ -144,7 +144,7 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   if (!keeps) return std::optional<Merge>(std::move(m));  // left a list that was not full
   std::vector<std::vector<indexer::MatchedTerm>> evidence;
   if (prepared != nullptr) {
-    auto got = targets.retriever->Explain(*prepared, std::vector<int64_t>{n});
+    auto got = targets.retriever->Explain(*prepared, std::vector<int64_t>{n}, kReadableKinds);
     if (!got.ok()) return got.status();
     evidence = std::move(got).value();
   } else {

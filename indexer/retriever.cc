@@ -464,13 +464,19 @@ std::vector<std::vector<MatchedTerm>> Retriever::Explain(const Query& query,
 }
 
 StatusOr<std::vector<std::vector<MatchedTerm>>> Retriever::Explain(
-    const PreparedQuery& query, const std::vector<int64_t>& ids) const {
+    const PreparedQuery& query, const std::vector<int64_t>& ids,
+    const std::vector<FeatureKind>& kinds) const {
   const Impl& m = *impl_;
   std::shared_lock lock(m.mu);
   if (query.generation != m.generation) {
     return FailedPrecondition("retriever: the prepared query is from before a rebuild");
   }
-  const SparseVector q = m.WeightsOf(query);
+  SparseVector q = m.WeightsOf(query);
+  if (!kinds.empty()) {
+    std::erase_if(q, [&](const WeightedTerm& t) {
+      return std::find(kinds.begin(), kinds.end(), m.vocab->kind(t.id)) == kinds.end();
+    });
+  }
   std::vector<std::vector<MatchedTerm>> out;
   out.reserve(ids.size());
   for (int64_t id : ids) out.push_back(m.sparse->Explain(q, id));

@@ -187,8 +187,10 @@ class Retriever {
                                                 const std::vector<int64_t>& ids) const;
   // The same for a prepared query (no analysis): the same evidence.
   // FailedPrecondition as ScoreDocuments when prepared before a rebuild.
-  StatusOr<std::vector<std::vector<MatchedTerm>>> Explain(const PreparedQuery& query,
-                                                          const std::vector<int64_t>& ids) const;
+  // With `kinds`, only the query terms of those kinds are looked for.
+  StatusOr<std::vector<std::vector<MatchedTerm>>> Explain(
+      const PreparedQuery& query, const std::vector<int64_t>& ids,
+      const std::vector<FeatureKind>& kinds = {}) const;
 
   const Embedder* embedder() const;
   RetrieverStats Stats() const;

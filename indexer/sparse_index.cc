@@ -183,8 +183,10 @@ std::vector<MatchedTerm> SparseIndex::Explain(const SparseVector& query, int64_t
                   [&](uint32_t term, float contribution) {
                     out.push_back({m.vocab->term(term), contribution});
                   });
+  // Ties by term, so that the order of any subset of the terms is the same
+  // whichever others are explained with it.
   std::sort(out.begin(), out.end(), [](const MatchedTerm& a, const MatchedTerm& b) {
-    return a.contribution > b.contribution;
+    return a.contribution != b.contribution ? a.contribution > b.contribution : a.term < b.term;
   });
   return out;
 }

@@ -131,6 +131,23 @@ TEST_F(RetrieverTest, PreparedQueryScoresAsTheQuery) {
       }
     }
     EXPECT_FALSE((*eb)[0].empty()) << when << ": document 1 shares terms with the query";
+    // Asked for some kinds only: exactly the terms of those kinds, in the
+    // same order.
+    auto words = retriever_->Explain(*prepared, ids, {FeatureKind::kSyllable, FeatureKind::kBigram});
+    if (!words.ok()) {
+      ADD_FAILURE() << when << ": " << words.status().ToString();
+      return 0;
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::vector<std::string> expected, got;
+      for (const auto& t : (*eb)[i]) {
+        if (t.term.rfind("s:", 0) == 0 || t.term.rfind("b:", 0) == 0) expected.push_back(t.term);
+      }
+      for (const auto& t : (*words)[i]) got.push_back(t.term);
+      EXPECT_EQ(got, expected) << when << " id " << ids[i];
+    }
+    EXPECT_FALSE((*words)[0].empty()) << when;
+    EXPECT_LT((*words)[0].size(), (*eb)[0].size()) << when << ": n-grams and concepts left out";
     return (*b)[4].sparse;  // id 7
   };
   same("as built");
