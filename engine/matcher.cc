@@ -611,19 +611,30 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   // The query analysed, looked up and embedded once for the search and the
   // evidence of the kept results; a stored need's from the cache the
   // refreshes share (the same text gives the same prepared query).
-  StatusOr<std::shared_ptr<const indexer::PreparedQuery>> prepared =
-      std::shared_ptr<const indexer::PreparedQuery>();
-  if (!lead_direction && !query_party.need_id.empty()) {
-    prepared = impl.prepared[kind == TargetKind::kSupplier ? 0 : 1].Get(
-        *targets.retriever, query_party.need_id, q, query_party.text);
-  } else if (auto typed = targets.retriever->Prepare(q); typed.ok()) {
-    prepared = std::make_shared<const indexer::PreparedQuery>(std::move(typed).value());
-  } else {
-    prepared = typed.status();
-  }
-  if (!prepared.ok()) return prepared.status();
+  auto prepare = [&]() -> StatusOr<std::shared_ptr<const indexer::PreparedQuery>> {
+    if (!lead_direction && !query_party.need_id.empty()) {
+      return impl.prepared[kind == TargetKind::kSupplier ? 0 : 1].Get(
+          *targets.retriever, query_party.need_id, q, query_party.text);
+    }
+    auto typed = targets.retriever->Prepare(q);
+    if (!typed.ok()) return typed.status();
+    return std::make_shared<const indexer::PreparedQuery>(std::move(typed).value());
+  };
+  // A collection that doubled is rebuilt outside impl.mu (RebuildCollection):
+  // a query prepared just before is then refused as stale, and prepared
+  // again.
+  std::shared_ptr<const indexer::PreparedQuery> prepared;
   indexer::QueryStats stats;
-  auto found = targets.retriever->Search(**prepared, q, &stats);
+  StatusOr<std::vector<indexer::Candidate>> found = std::vector<indexer::Candidate>{};
+  for (int attempt = 0;; ++attempt) {
+    auto got = prepare();
+    if (!got.ok()) return got.status();
+    prepared = std::move(got).value();
+    found = targets.retriever->Search(*prepared, q, &stats);
+    if (found.ok() || found.status().code() != StatusCode::kFailedPrecondition || attempt == 2) {
+      break;
+    }
+  }
   if (!found.ok()) return found.status();
   const double sparse_max = LexicalNormaliser(impl, *found, stats);
   if (sparse_max_out) *sparse_max_out = sparse_max;
@@ -675,7 +686,10 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
   std::vector<int64_t> kept_ids;
   kept_ids.reserve(scored.size());
   for (const auto& s : scored) kept_ids.push_back(s.id);
-  auto evidence = targets.retriever->Explain(**prepared, kept_ids, kReadableKinds);
+  auto evidence = targets.retriever->Explain(*prepared, kept_ids, kReadableKinds);
+  if (!evidence.ok() && evidence.status().code() == StatusCode::kFailedPrecondition) {
+    evidence = targets.retriever->Explain(q, kept_ids);  // rebuilt since the search
+  }
   if (!evidence.ok()) return evidence.status();
   for (size_t i = 0; i < scored.size(); ++i) {
     items.push_back(FinishItem(impl, query_party, *scored[i].party, lead_direction, dir,

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -327,6 +330,52 @@ TEST_F(SmallMarket, LeadsCursorReturnsOnlyNewLeads) {
   EXPECT_EQ(engine_->matcher()->Leads("S1", "abc", 20).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->matcher()->Leads("S999", "", 20).status().code(), StatusCode::kNotFound);
+}
+
+// A collection that doubles is rebuilt while live matches run (outside the
+// matcher's lock): a match whose prepared query went stale meanwhile
+// prepares it again; none fails.
+TEST_F(SmallMarket, LiveMatchesWhileTheCollectionIsRebuilt) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> done{0}, failed{0};
+  std::string first_error;
+  std::mutex error_mu;
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      while (!stop.load()) {
+        StatusOr<MatchList> list = Status::OK();
+        if (t == 0) {
+          MatchRequest req;
+          req.need_id = "N1";
+          req.k = 5;
+          list = engine_->matcher()->Match(req);
+        } else {
+          SearchRequest req;
+          req.text = "máy sấy chè băng tải";
+          req.province = "Thái Nguyên";
+          req.k = 5;
+          list = engine_->matcher()->Search(req);
+        }
+        ++done;
+        if (!list.ok()) {
+          ++failed;
+          std::lock_guard lock(error_mu);
+          if (first_error.empty()) first_error = list.status().ToString();
+        }
+      }
+    });
+  }
+  // 4 suppliers -> 128: the suppliers' collection is rebuilt five times.
+  for (int i = 0; i < 124; ++i) {
+    ASSERT_OK(engine_->PutSupplier(MakeSupplier(
+        "X" + std::to_string(i), "Thái Nguyên", {"Thái Nguyên"},
+        "Máy sấy nông sản số " + std::to_string(i) + ", máy vò chè, lò sấy")));
+  }
+  stop = true;
+  for (auto& r : readers) r.join();
+  EXPECT_GT(done.load(), 10);
+  EXPECT_EQ(failed.load(), 0) << first_error;
 }
 
 TEST_F(SmallMarket, NewSupplierEntersMaterialisedList) {
