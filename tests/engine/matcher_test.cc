@@ -492,6 +492,50 @@ TEST(MatcherProperty, FiltersKeepExactlyWhatTheirRulesAllow) {
   EXPECT_LT(kept, 8 * rows.size()) << "the filters must exclude someone";
 }
 
+// With the graph: a ranking's chain fits come from the graph's batch call
+// (ChainFitScores); a kept pair's chain value and score are those of the
+// per-pair ChainFit (Explain), and the k best are the first k of a longer
+// ranking, score for score.
+TEST(MatcherChainFit, BatchFitsAgreeWithPerPairFits) {
+  std::string db = TempPath("db");
+  auto engine = OpenEngine(db, /*graph=*/true);
+  ASSERT_NE(engine, nullptr);
+  ImportReport report;
+  ASSERT_OK(engine->Import(std::string(KETNOI_DATA_DIR) + "/demo", {}, &report));
+  std::vector<std::string> needs;
+  ASSERT_OK(engine->store().ForEachFacility([&](const Facility& f) {
+    for (const Need& n : f.needs) needs.push_back(n.id);
+    return true;
+  }));
+  ASSERT_GT(needs.size(), 50u);
+  int with_chain = 0;
+  for (const std::string& id : needs) {
+    MatchRequest req;
+    req.need_id = id;
+    req.filters.min_score = -10;
+    req.k = 5;
+    auto few = engine->matcher()->Match(req);
+    req.k = 100;
+    auto all = engine->matcher()->Match(req);
+    ASSERT_TRUE(few.ok() && all.ok()) << id;
+    ASSERT_EQ(few->items.size(), std::min<size_t>(5, all->items.size())) << id;
+    for (size_t i = 0; i < few->items.size(); ++i) {
+      EXPECT_EQ(few->items[i].id, all->items[i].id) << id << " rank " << i;
+      EXPECT_EQ(few->items[i].explanation.score, all->items[i].explanation.score) << id;
+      const double chain =
+          few->items[i].explanation.values[static_cast<int>(RankFeature::kChain)];
+      with_chain += chain > 0;
+      auto one = engine->matcher()->Explain(id, few->items[i].id);
+      ASSERT_TRUE(one.ok()) << one.status().ToString();
+      EXPECT_NEAR(one->values[static_cast<int>(RankFeature::kChain)], chain, 1e-12)
+          << id << " " << few->items[i].id;
+      EXPECT_NEAR(one->score, few->items[i].explanation.score, 1e-9)
+          << id << " " << few->items[i].id;
+    }
+  }
+  EXPECT_GT(with_chain, 20) << "the demo's links give many kept pairs a chain fit";
+}
+
 TEST(MatcherProperty, IncrementalEqualsFullRecompute) {
   std::string db = TempPath("db");
   auto engine = OpenEngine(db);
