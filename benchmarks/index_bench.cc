@@ -15,8 +15,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <random>
 #include <set>
 #include <vector>
@@ -72,21 +70,15 @@ struct Data {
       for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(i) * 3 + 11;
     }
   }
-  // The saved file's header (indexer/vector_index.cc, Save) names the
-  // embedder version and dimension Load expects.
+  // The file's header names the embedder version and dimension Load expects.
   void LoadReal(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    char head[28];
-    if (!in.read(head, sizeof(head))) Fail("cannot read " + path);
-    uint64_t version = 0;
-    int32_t d = 0;
-    std::memcpy(&version, head + 16, sizeof(version));
-    std::memcpy(&d, head + 24, sizeof(d));
+    auto info = VectorIndex::ReadHeader(path);
+    if (!info.ok()) Fail(info.status().ToString());
     VectorIndexOptions o;
-    o.dim = d;
-    auto index = VectorIndex::Load(path, o, version, nullptr);
+    o.dim = info->dim;
+    auto index = VectorIndex::Load(path, o, info->header.embedder_version, nullptr);
     if (!index.ok()) Fail(index.status().ToString());
-    dim = d;
+    dim = info->dim;
     const std::vector<int64_t> all = (*index)->Ids();
     if (all.size() < 2 * kQueries) Fail(path + ": too few vectors");
     std::vector<float> v(static_cast<size_t>(dim));

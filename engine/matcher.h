@@ -93,7 +93,7 @@ struct MatcherOptions {
   // Work bound of one lexical candidate search, in postings
   // (indexer::SparseIndex::Search): a query over more is answered from its
   // rarest terms and rescored exactly. It grows linearly from this at up to
-  // `sparse_budget_growth_docs` candidates to twice it at twice as many
+  // `sparse_budget_growth_docs` documents to twice it at twice as many
   // (indexer::RetrieverOptions). Measured (docs/performance.md, "Session
   // 10"), overlap with the exhaustive top 100 / top 10: var/gen-100k
   // (26,000 suppliers, ~1M postings per need) 0.986 / 1.000 at 200,000,
@@ -117,9 +117,9 @@ struct MatcherOptions {
   // the machine's cores).
   size_t refresh_threads = 8;
   // Needs kept prepared as queries (analysed, looked up, embedded) per
-  // target kind for the refresh merges, ~2 KB each: a new supplier is
+  // target kind, ~2 KB each, for the refresh merges (a new supplier is
   // scored against ~200 needs, and preparing a need's text was ~70% of a
-  // merge. 0: none kept.
+  // merge) and the live matches of stored needs. 0: none kept.
   size_t prepared_needs = 32768;
   // Stale lists at Open (see StaleLists). Until every stale list has been
   // recomputed, Materialized recomputes a stale one before returning it (so a

@@ -241,9 +241,7 @@ StatusOr<std::vector<Candidate>> Retriever::Search(const PreparedQuery& prepared
   HelperPool::Request busy(HelperPool::Shared());
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
-  if (prepared.generation != m.generation) {
-    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
-  }
+  if (Status s = m.CheckPrepared(prepared); !s.ok()) return s;
   return m.SearchWith(m.WeightsOf(prepared), prepared.vector.data(), query, stats);
 }
 
@@ -407,9 +405,7 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const PreparedQuery& 
   const Impl& m = *impl_;
   std::shared_lock lock(m.mu);
   if (m.embedder == nullptr) return FailedPrecondition("retriever: Build() first");
-  if (query.generation != m.generation) {
-    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
-  }
+  if (Status s = m.CheckPrepared(query); !s.ok()) return s;
   const SparseVector qsv = m.WeightsOf(query);
   if (stats != nullptr) stats->sparse_reference = SparseReference(qsv);
   return m.ScoreIds(qsv, query.vector.data(), ids);
@@ -468,9 +464,7 @@ StatusOr<std::vector<std::vector<MatchedTerm>>> Retriever::Explain(
     const std::vector<FeatureKind>& kinds) const {
   const Impl& m = *impl_;
   std::shared_lock lock(m.mu);
-  if (query.generation != m.generation) {
-    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
-  }
+  if (Status s = m.CheckPrepared(query); !s.ok()) return s;
   SparseVector q = m.WeightsOf(query);
   if (!kinds.empty()) {
     std::erase_if(q, [&](const WeightedTerm& t) {

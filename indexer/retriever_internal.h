@@ -28,6 +28,12 @@ struct Retriever::Impl {
   // the query's fields). REQUIRES: mu held; embedder set.
   Status PrepareQuery(const std::vector<Feature>& features, const Query& query, SparseVector* qsv,
                       std::vector<float>* qv) const;
+  // FailedPrecondition when `query` was prepared before the last Build or
+  // Load (prepare it again). REQUIRES: mu held.
+  Status CheckPrepared(const PreparedQuery& query) const {
+    if (query.generation == generation) return Status::OK();
+    return FailedPrecondition("retriever: the prepared query is from before a rebuild");
+  }
   // A prepared query's BM25 weights at today's idf, sorted by term id, as
   // Vocabulary::QueryWeights gives them for its text. REQUIRES: mu held.
   SparseVector WeightsOf(const PreparedQuery& query) const;

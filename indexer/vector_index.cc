@@ -287,6 +287,7 @@ bool VectorIndex::Vector(int64_t id, float* out) const {
   }
   return true;
 }
+
 size_t VectorIndex::size() const { return impl_->label_of.size(); }
 
 std::vector<int64_t> VectorIndex::Ids() const {
@@ -545,6 +546,43 @@ Status VectorIndex::Save(const std::string& path, const VectorIndexHeader& heade
   return Status::OK();
 }
 
+namespace {
+
+// The fixed header Save writes before the payload.
+Status ReadHead(internal::Reader& r, const std::string& path, VectorIndexHeader* h,
+                int32_t* dim, uint64_t* size, uint64_t* checksum) {
+  char magic[4];
+  uint32_t version = 0;
+  if (!r.GetBytes(magic, 4) || std::memcmp(magic, kMagic, 4) != 0) {
+    return Corruption("vector index " + path + ": bad magic (not a ketnoi index file)");
+  }
+  if (!r.Get(&version) || version != kFormatVersion) {
+    return Corruption("vector index " + path + ": unsupported format version");
+  }
+  if (!r.Get(&h->sequence) || !r.Get(&h->embedder_version) || !r.Get(dim) || !r.Get(size) ||
+      !r.Get(checksum)) {
+    return Corruption("vector index " + path + ": truncated (header or payload size)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+StatusOr<VectorIndexFileInfo> VectorIndex::ReadHeader(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("vector index: no file " + path);
+  std::string bytes(4 + 4 + 8 + 8 + 4 + 8 + 8, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  internal::Reader r(bytes);
+  VectorIndexFileInfo info;
+  int32_t dim = 0;
+  uint64_t size = 0, checksum = 0;
+  if (Status s = ReadHead(r, path, &info.header, &dim, &size, &checksum); !s.ok()) return s;
+  info.dim = dim;
+  return info;
+}
+
 StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& path,
                                                          const VectorIndexOptions& options,
                                                          uint64_t expected_embedder_version,
@@ -553,19 +591,11 @@ StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& path
   if (!in) return NotFound("vector index: no file " + path);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   internal::Reader r(bytes);
-  char magic[4];
-  uint32_t version = 0;
   int32_t dim = 0;
   uint64_t size = 0, checksum = 0;
   VectorIndexHeader h;
-  if (!r.GetBytes(magic, 4) || std::memcmp(magic, kMagic, 4) != 0) {
-    return Corruption("vector index " + path + ": bad magic (not a ketnoi index file)");
-  }
-  if (!r.Get(&version) || version != kFormatVersion) {
-    return Corruption("vector index " + path + ": unsupported format version");
-  }
-  if (!r.Get(&h.sequence) || !r.Get(&h.embedder_version) || !r.Get(&dim) || !r.Get(&size) ||
-      !r.Get(&checksum) || r.remaining() != size) {
+  if (Status s = ReadHead(r, path, &h, &dim, &size, &checksum); !s.ok()) return s;
+  if (r.remaining() != size) {
     return Corruption("vector index " + path + ": truncated (header or payload size)");
   }
   std::string_view body = r.rest();

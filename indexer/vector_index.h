@@ -75,6 +75,12 @@ struct VectorIndexHeader {
   uint64_t embedder_version = 0;  // Embedder::version() of its vectors
 };
 
+// A saved index file's header: what it covers and its dimension.
+struct VectorIndexFileInfo {
+  VectorIndexHeader header;
+  int dim = 0;
+};
+
 class VectorIndex {
  public:
   static StatusOr<std::unique_ptr<VectorIndex>> Create(const VectorIndexOptions& options);
@@ -85,6 +91,9 @@ class VectorIndex {
                                                      const VectorIndexOptions& options,
                                                      uint64_t expected_embedder_version,
                                                      VectorIndexHeader* header);
+  // The header of a saved index file alone (Load's first checks, without
+  // reading the vectors): NotFound, or Corruption as Load.
+  static StatusOr<VectorIndexFileInfo> ReadHeader(const std::string& path);
   ~VectorIndex();
   VectorIndex(const VectorIndex&) = delete;
   VectorIndex& operator=(const VectorIndex&) = delete;

@@ -128,6 +128,18 @@ TEST(VectorIndex, SaveLoadAndCatchUp) {
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(VectorIndex::Load(path + ".missing", o, 7, nullptr).status().code(),
             StatusCode::kNotFound);
+  // The header alone: what the file covers and its dimension.
+  auto info = VectorIndex::ReadHeader(path);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->header.sequence, 42u);
+  EXPECT_EQ(info->header.embedder_version, 7u);
+  EXPECT_EQ(info->dim, 16);
+  EXPECT_EQ(VectorIndex::ReadHeader(path + ".missing").status().code(), StatusCode::kNotFound);
+  {
+    std::ofstream(path + ".short", std::ios::binary) << "KVIX";
+  }
+  EXPECT_EQ(VectorIndex::ReadHeader(path + ".short").status().code(), StatusCode::kCorruption);
+  std::remove((path + ".short").c_str());
   std::remove(path.c_str());
 }
 
