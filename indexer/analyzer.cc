@@ -153,6 +153,27 @@ class Collector {
 
 }  // namespace
 
+void CodeTerms(std::string_view w, std::vector<std::string_view>* out) {
+  if (w.size() < 4) return;
+  size_t digits = 0, letters = 0, last_digit = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    const char ch = w[i];
+    if (ch >= '0' && ch <= '9') {
+      ++digits;
+      last_digit = i;
+    } else if (ch >= 'a' && ch <= 'z') {
+      ++letters;
+    } else {
+      return;  // separators, non-ASCII letters: not a code
+    }
+  }
+  if (digits == 0 || (letters == 0 && digits < 6)) return;
+  out->push_back(w);
+  if (letters == 0 || last_digit + 1 == w.size() || last_digit + 1 < 4) return;
+  std::string_view stem = w.substr(0, last_digit + 1);
+  if (stem.find_first_not_of("0123456789") != std::string_view::npos) out->push_back(stem);
+}
+
 Analyzer::Analyzer(const Lexicon* lexicon, AnalyzerOptions options)
     : lexicon_(lexicon), options_(options) {}
 
@@ -181,6 +202,14 @@ Analysis Analyzer::Analyze(std::string_view text) const {
   for (const std::string& j : toks.joined) {
     if (options_.syllables) c.Add(FeatureKind::kSyllable, "s:", j);
     if (options_.char_ngrams) c.AddNgrams(j, options_.ngram_min, options_.ngram_max);
+  }
+  if (options_.codes) {
+    std::vector<std::string_view> codes;
+    for (const Token& t : toks.tokens) {
+      if (t.has_digit) CodeTerms(t.folded, &codes);
+    }
+    for (const std::string& j : toks.joined) CodeTerms(j, &codes);
+    for (std::string_view code : codes) c.Add(FeatureKind::kCode, "c:", code);
   }
   if (options_.concepts && lexicon_ != nullptr) {
     std::vector<std::string_view> f, acc;

@@ -9,6 +9,9 @@
 //   "g:#ma" ...    folded character n-gram (word-boundary marked with '#')
 //   "k:tea.dryer"  lexicon concept id (see indexer/lexicon.h)
 //   "q:kg/h"       a quantity's canonical unit (the value is in quantities)
+//   "c:kxts600w"   a model or part code, joiners removed, and its stem
+//                  without a trailing letter suffix ("c:lre30453" from
+//                  "LRE30453BK"), see CodeTerms
 // Analyzer is immutable after construction and safe for concurrent use.
 #pragma once
 
@@ -31,6 +34,7 @@ enum class FeatureKind : uint8_t {
   kCharNgram,     // "g:"
   kConcept,       // "k:"
   kUnit,          // "q:"
+  kCode,          // "c:"
 };
 
 struct Feature {
@@ -64,7 +68,21 @@ struct AnalyzerOptions {
   int ngram_max = 5;
   bool concepts = true;
   bool expand_broader = true;  // add broader concepts of each hit
+  bool codes = true;           // "c:" model and part codes (CodeTerms)
 };
+
+// The code terms of one folded word or joined compound: the word itself
+// when it is a code (ASCII letters and digits only, at least 4 characters,
+// a digit, and a letter or at least 6 digits: "ts600w", "dslra350",
+// "0101061300", not "1080" or "covid"), plus its stem when a code ends in
+// letters after its last digit and the part up to that digit is itself at
+// least 4 characters with a letter ("lre30453bk" -> "lre30453",
+// "srsa212bk" -> "srsa212"; not "1080p"). Catalogues add colour and
+// variant letters to a model ("BK", "WH", "SS", "K"), and a buyer writes
+// the model with or without them; the stem lets the two meet on a term of
+// its own, which is far rarer, and so weighs more, than the n-grams they
+// share with every sibling model. Appends to `out`.
+void CodeTerms(std::string_view word, std::vector<std::string_view>* out);
 
 class Analyzer {
  public:

@@ -13,7 +13,7 @@ namespace ketnoi::indexer {
 namespace {
 
 constexpr char kMagic[4] = {'K', 'L', 'S', 'A'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 struct StringHash {
   using is_transparent = void;
@@ -232,7 +232,7 @@ Status LsaEmbedder::Embed(const EmbedInput& input, float* out) const {
 }
 
 // Format: magic "KLSA", u32 format version, i32 dim, i32 rank, f32
-// singular exponent, 6 x u8 kinds, 6 x f32 kind weights, u32 terms, per
+// singular exponent, 7 x u8 kinds, 7 x f32 kind weights (7 since version 2), u32 terms, per
 // term: string, u8 kind, f32 weight; rank x f32 singular values; terms x
 // dim f32 projection.
 std::string LsaEmbedder::Serialize() const {

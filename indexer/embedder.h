@@ -60,7 +60,7 @@ struct LsaOptions {
   uint64_t seed = 1234;
   // Feature kinds that take part in the projection (character n-grams are
   // many and mostly redundant with syllables for meaning).
-  std::array<bool, kNumFeatureKinds> kinds = {true, true, true, false, true, false};
+  std::array<bool, kNumFeatureKinds> kinds = {true, true, true, false, true, false, false};
   // Each output axis is scaled by singular_value^exponent (0: plain
   // projection onto the singular directions).
   float singular_exponent = 0.0f;

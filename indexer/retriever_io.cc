@@ -1,7 +1,8 @@
 // Retriever persistence: Save / Load / Fingerprint (declared in
 // indexer/retriever.h).
 //
-// Directory layout, format version 1 (all integers little-endian):
+// Directory layout, format version 2 (all integers little-endian; 2 since the
+// seventh feature kind, model codes):
 //   MANIFEST    magic "KRET", u32 format version, u64 fingerprint, i32 dim,
 //               u8 embedder kind (0 not built, 1 lsa, 2 external), u64
 //               embedder version, u64 sequence, u64 documents, string user
@@ -39,7 +40,7 @@ namespace fs = std::filesystem;
 
 constexpr char kManifestMagic[4] = {'K', 'R', 'E', 'T'};
 constexpr char kDocumentsMagic[4] = {'K', 'D', 'O', 'C'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr uint8_t kNotBuilt = 0, kLsa = 1, kExternal = 2;
 constexpr size_t kMaxUserData = size_t{1} << 32;
 
@@ -53,6 +54,7 @@ constexpr std::string_view kProbeTexts[] = {
     "Hoà Bình thuỵ sĩ ĐỒNG đồng lúa lụa sấy say 1.200.000 đ 3 m3/h",
     "Tư vấn HACCP, VietGAP và ISO 22000 cho cơ sở chế biến thủy sản đông lạnh",
     "xưởng cơ khí gia công CNC, hàn, tiện; mộc mỹ nghệ; dệt thổ cẩm; bánh tráng",
+    "Máy đóng gói DXD-420C, model KX-TS600W / SRSA212BK, mã 010-10613-00, inox SUS304",
 };
 
 void PutOptions(internal::Writer* w, const RetrieverOptions& o) {
@@ -84,7 +86,8 @@ void PutOptions(internal::Writer* w, const RetrieverOptions& o) {
 
 void PutAnalyzer(internal::Writer* w, const Analyzer& analyzer) {
   const AnalyzerOptions& a = analyzer.options();
-  for (bool b : {a.syllables, a.accented, a.bigrams, a.char_ngrams, a.concepts, a.expand_broader}) {
+  for (bool b : {a.syllables, a.accented, a.bigrams, a.char_ngrams, a.concepts, a.expand_broader,
+                 a.codes}) {
     w->Put<uint8_t>(b ? 1 : 0);
   }
   w->Put<int32_t>(a.ngram_min);

@@ -10,7 +10,7 @@ namespace ketnoi::indexer {
 namespace {
 
 constexpr char kMagic[4] = {'K', 'V', 'O', 'C'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 struct StringHash {
   using is_transparent = void;
@@ -176,8 +176,8 @@ SparseVector Vocabulary::TfIdf(const std::vector<Feature>& features) const {
   return out;
 }
 
-// Format: magic "KVOC", u32 format version, options (k1, b, 6 kind weights),
-// u64 num_docs, 6 x f64 total lengths, u32 term count, then per term:
+// Format: magic "KVOC", u32 format version (2: seven kinds), options (k1, b, 7 kind weights),
+// u64 num_docs, 7 x f64 total lengths, u32 term count, then per term:
 // u8 kind, u32 df, u32 byte length, bytes.
 std::string Vocabulary::Serialize() const {
   internal::Writer w;

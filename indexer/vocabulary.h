@@ -25,7 +25,7 @@
 
 namespace ketnoi::indexer {
 
-inline constexpr int kNumFeatureKinds = 6;
+inline constexpr int kNumFeatureKinds = 7;
 
 // Multiplier of each feature kind in every score. Default values were tuned
 // on general mechanisms (see docs/indexer.md), not on one dataset.
@@ -42,6 +42,9 @@ struct KindWeights {
               // those features match, counts about as much as a same-
               // language match (docs/text-analysis.md, "Retrieval quality")
       0.3f,   // kUnit
+      4.0f,   // kCode: on top of the code's own syllable term; an exact model
+              // or part number names one product, where the n-grams it
+              // shares with its siblings' codes say little (docs/indexer.md)
   };
   float Of(FeatureKind k) const { return w[static_cast<int>(k)]; }
 };

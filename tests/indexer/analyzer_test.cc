@@ -128,5 +128,47 @@ TEST(Analyzer, EmptyAndPunctuationOnly) {
   EXPECT_EQ(an.Analyze("\xFF\xFE").length, 0u);
 }
 
+std::vector<std::string> Codes(std::string_view word) {
+  std::vector<std::string_view> v;
+  CodeTerms(word, &v);
+  return {v.begin(), v.end()};
+}
+
+TEST(Analyzer, CodeTermsAreModelCodesAndTheirStems) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Codes("lre30453bk"), (V{"lre30453bk", "lre30453"}));
+  EXPECT_EQ(Codes("srsa212"), (V{"srsa212"}));
+  EXPECT_EQ(Codes("2350b001"), (V{"2350b001"}));    // ends in a digit: no stem
+  EXPECT_EQ(Codes("0101061300"), (V{"0101061300"}));  // a part number of 10 digits
+  EXPECT_EQ(Codes("1080p"), (V{"1080p"}));          // the stem "1080" is only a number
+  EXPECT_EQ(Codes("ts600w"), (V{"ts600w", "ts600"}));
+  EXPECT_EQ(Codes("a12bk"), (V{"a12bk"}));          // stem "a12" too short
+  EXPECT_EQ(Codes("2024"), V{});                    // a year, a count
+  EXPECT_EQ(Codes("12345"), V{});
+  EXPECT_EQ(Codes("may"), V{});
+  EXPECT_EQ(Codes("m3"), V{});                      // too short
+  EXPECT_EQ(Codes("1.200.000"), V{});               // a number with separators
+  EXPECT_EQ(Codes("mã1234"), V{});                  // not ASCII: not a code
+}
+
+TEST(Analyzer, CodesWithAndWithoutJoinersAndSuffixesMeet) {
+  Analyzer an(nullptr);
+  Analysis buyer = an.Analyze("Cần mua bếp điện LRE30453, máy đo KX-TS600 và bộ gá 010-10613-00");
+  Analysis catalogue =
+      an.Analyze("LG Black Electric Range - LRE30453BK; KXTS600; mount 0101061300");
+  for (const char* term : {"c:lre30453", "c:kxts600", "c:0101061300"}) {
+    EXPECT_EQ(Count(buyer, term), 1) << term;
+    EXPECT_EQ(Count(catalogue, term), 1) << term;
+  }
+  EXPECT_EQ(Count(catalogue, "c:lre30453bk"), 1);
+  EXPECT_EQ(Count(buyer, "c:lre30453bk"), 0);
+  // Vietnamese words and plain numbers make no code terms.
+  Analysis plain = an.Analyze("Máy sấy chè 500 kg/ngày, giá 1.200.000 đ, năm 2024");
+  EXPECT_EQ(CountKind(plain, FeatureKind::kCode), 0);
+  AnalyzerOptions off;
+  off.codes = false;
+  EXPECT_EQ(CountKind(Analyzer(nullptr, off).Analyze("LRE30453BK"), FeatureKind::kCode), 0);
+}
+
 }  // namespace
 }  // namespace ketnoi::indexer

@@ -220,5 +220,34 @@ TEST(Retriever, ConceptHitOutweighsSharedGenericWords) {
   EXPECT_LT(margin(weak), 0);
 }
 
+// A buyer names a model without the catalogue's colour suffix; a sibling
+// model's listing repeats the buyer's other words. The model's code term
+// (its stem) puts the named model first; without code terms the sibling's
+// repeated words and shared n-grams win.
+TEST(Retriever, ModelCodeWithoutItsSuffixFindsTheModel) {
+  auto first = [](bool codes) {
+    AnalyzerOptions ao;
+    ao.codes = codes;
+    Analyzer analyzer(nullptr, ao);
+    RetrieverOptions o;
+    o.lsa.dim = 8;
+    Retriever r(&analyzer, o);
+    std::vector<Document> docs = {
+        Doc(1, "LG range - LRE30453WH"),
+        Doc(2, "LG electric range with convection oven - LRE30457WH"),
+        Doc(3, "Samsung microwave oven - SMH1611"),
+        Doc(4, "Whirlpool gas range - WFG361"),
+        Doc(5, "Bosch dishwasher - SHE3AR75"),
+        Doc(6, "LG washer - WM2016"),
+    };
+    EXPECT_TRUE(r.Build(docs).ok());
+    auto res = r.Search(Q("electric range LRE30453"));
+    EXPECT_TRUE(res.ok());
+    return res.ok() && !res->empty() ? (*res)[0].id : int64_t{-1};
+  };
+  EXPECT_EQ(first(true), 1);
+  EXPECT_EQ(first(false), 2);  // the case the code terms are for
+}
+
 }  // namespace
 }  // namespace ketnoi::indexer
