@@ -137,17 +137,25 @@ constexpr std::string_view kListsRankingKey = "lists_ranking";
 // written since heads exist always get one in the same batch.
 constexpr std::string_view kListHeadsKey = "list_heads";
 
-// The lexical definition and a digest of the weights: lists ranked by
-// another definition or other weights (a changed ranker.json) are stale at
-// the next Open and recomputed.
+// The lexical definition, a digest of the weights and the analysis
+// fingerprint (text analysis, lexicon, kind weights, index options:
+// Retriever::Fingerprint): lists ranked by another definition, other weights
+// (a changed ranker.json) or another analysis (an edited lexicon, a new
+// feature kind) are stale at the next Open and recomputed.
 std::string RankingOf(const Matcher::Impl& impl) {
-  char digest[17];
-  std::snprintf(digest, sizeof digest, "%016llx",
-                static_cast<unsigned long long>(
-                    Fnv1a64(impl.ranker->weights().ToJson())));
-  return std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
-                                                                       : "lexical=best") +
-         ";weights=" + digest;
+  auto hex = [](uint64_t v) {
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(v));
+    return std::string(digest);
+  };
+  std::string out = std::string(impl.options.lexical_norm == LexicalNorm::kQuery
+                                    ? "lexical=query-saturating"
+                                    : "lexical=best") +
+                    ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
+  if (impl.suppliers.retriever != nullptr) {
+    out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());
+  }
+  return out;
 }
 
 std::string StoredRanking(const Store& store) {

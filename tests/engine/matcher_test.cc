@@ -8,6 +8,7 @@
 #include <thread>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <fstream>
 #include <map>
@@ -796,6 +797,32 @@ TEST(StaleLists, ListsRankedWithOtherWeightsAreRecomputed) {
   const std::string weights = db + "-weights.json";
   std::ofstream(weights) << R"({"geography": 0.5})";
   o.ranker_weights = weights;
+  auto other = Engine::Open(o);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ((*other)->matcher()->Stats().lists_pending, CountNeeds(other->get()));
+}
+
+// Lists ranked with another text analysis (here an edited lexicon: one
+// concept more) are stale at the next Open, like lists ranked with other
+// weights: their scores were computed from other features.
+TEST(StaleLists, ListsRankedWithAnotherAnalysisAreRecomputed) {
+  const std::string db = StoreWithoutLists("analysis");
+  { ASSERT_NE(OpenWithStaleLists(db, StaleLists::kNow), nullptr); }
+  const std::string data = db + "-data";
+  std::filesystem::remove_all(data);
+  std::filesystem::copy(KETNOI_DATA_DIR, data, std::filesystem::copy_options::recursive);
+  EngineOptions o;
+  o.db = db;
+  o.build_graph = false;
+  o.stale_lists = StaleLists::kOnRead;
+  o.data_dir = data;
+  {
+    auto same = Engine::Open(o);  // a copy of the same data: nothing to recompute
+    ASSERT_TRUE(same.ok()) << same.status().ToString();
+    EXPECT_EQ((*same)->matcher()->Stats().lists_pending, 0u);
+  }
+  std::ofstream(data + "/lexicon/tea.tsv", std::ios::app)
+      << "tea.test_roller\tequipment\tmáy vò chè thử\ttest tea roller\t\t\n";
   auto other = Engine::Open(o);
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   EXPECT_EQ((*other)->matcher()->Stats().lists_pending, CountNeeds(other->get()));
