@@ -11,6 +11,7 @@
 
 #include "engine/reference.h"
 #include "indexer/lexicon.h"
+#include "indexer/normalize.h"
 #include "indexer/quantity.h"
 
 namespace ketnoi::engine {
@@ -225,19 +226,57 @@ RankKeys RankKeys::Of(const indexer::Analysis& a) {
     }
   }
   std::sort(k.concepts.begin(), k.concepts.end());
+  // The folded words of a span ("máy sấy chè" -> may, say, che).
+  auto words = [](const std::string& span, std::vector<uint64_t>* out) {
+    const std::string folded = indexer::Fold(span);
+    size_t start = 0;
+    while (start < folded.size()) {
+      size_t end = folded.find(' ', start);
+      if (end == std::string::npos) end = folded.size();
+      if (end > start) out->push_back(KeyHash(std::string_view(folded).substr(start, end - start)));
+      start = end + 1;
+    }
+  };
+  for (const indexer::ConceptHit& c : a.concepts) words(c.matched, &k.span_words);
+  std::sort(k.span_words.begin(), k.span_words.end());
+  k.span_words.erase(std::unique(k.span_words.begin(), k.span_words.end()), k.span_words.end());
+  for (const auto& [i, h] : k.concept_order) {
+    k.order_words_begin.push_back(static_cast<uint32_t>(k.order_words.size()));
+    words(a.concepts[i].matched, &k.order_words);
+  }
+  k.order_words_begin.push_back(static_cast<uint32_t>(k.order_words.size()));
   return k;
 }
+
+namespace {
+
+// Whether the candidate's concept spans hold every word the need named its
+// `j`-th concept with: then the words themselves match ("máy sấy chè" in
+// "máy sấy chè băng tải", or written without diacritics), and the lexical
+// value has them.
+bool NamedWithTheNeedsWords(const RankKeys& need, size_t j, const RankKeys& cand) {
+  const uint32_t begin = need.order_words_begin[j], end = need.order_words_begin[j + 1];
+  if (begin == end) return false;
+  for (uint32_t w = begin; w < end; ++w) {
+    if (!Has(cand.span_words, need.order_words[w])) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 double ConceptValue(const indexer::Analysis& need, const RankKeys& need_keys,
                     const RankKeys& cand_keys, std::vector<std::string>* matched) {
   double have = 0, want = 0;
-  for (const auto& [i, h] : need_keys.concept_order) {
+  for (size_t j = 0; j < need_keys.concept_order.size(); ++j) {
+    const auto& [i, h] = need_keys.concept_order[j];
     const indexer::ConceptHit& c = need.concepts[i];
     double w = c.broader ? 0.3 : 1.0;
     want += w;
     if (Has(cand_keys.concepts, h)) {
-      have += w;
       if (!c.broader && matched != nullptr) matched->push_back(c.concept_id);
+      if (!c.broader && NamedWithTheNeedsWords(need_keys, j, cand_keys)) continue;
+      have += w;
     }
   }
   return want == 0 ? 0 : have / want;

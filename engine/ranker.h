@@ -8,6 +8,7 @@
 //                      (its own BM25 reference, or the best candidate's
 //                      BM25: MatcherOptions::lexical_norm), capped at 1
 //   concepts   [0,1]   share of the need's lexicon concepts the candidate names
+//                      in other words than the need's (ConceptValue)
 //   accent     [0,1]   share of the need's accented syllables matched with accents
 //   sector     [-1,1]  candidate speaks of the facility's chain (+), of others only (-)
 //   geography  [-1,1]  serves the facility's province / nationwide / distance
@@ -54,7 +55,7 @@ struct RankerWeights {
   std::array<double, kNumRankFeatures> w = {
       0.10,  // semantic
       0.60,  // lexical
-      0.30,  // concepts
+      0.40,  // concepts
       0.05,  // accent
       0.10,  // sector
       0.25,  // geography
@@ -83,6 +84,14 @@ struct RankKeys {
   // Distinct concepts in order of first mention: (index into
   // analysis.concepts, its hash); the flag `broader` is that mention's.
   std::vector<std::pair<uint32_t, uint64_t>> concept_order;
+  // Hashes of the folded words of every concept hit's span, sorted,
+  // distinct; and per concept_order entry, the words of that first mention:
+  // [order_words_begin[i], order_words_begin[i + 1]) in order_words.
+  // ConceptValue asks whether a candidate names a concept with the need's
+  // own words.
+  std::vector<uint64_t> span_words;
+  std::vector<uint32_t> order_words_begin;
+  std::vector<uint64_t> order_words;
   std::vector<std::string> chains;  // distinct chains its concepts belong to
 
   static RankKeys Of(const indexer::Analysis& a);
@@ -191,6 +200,14 @@ double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& can
                      std::string* note);
 double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
                    const indexer::Analysis& cand, std::string* note);
+// The share of the need's concepts (broader ones count 0.3) that the
+// candidate names in other words: another language, a synonym, a variant
+// ("máy sấy chè" / "tea dryer"). A concept both name with the same words
+// (after folding) is left out of the share: those words are already in the
+// lexical value, BM25 counts the concept term too, and counting them a third
+// time let a generic concept both texts happen to name ("stainless steel",
+// "oven") outweigh the words that tell two products apart. `matched` gets
+// every shared direct concept either way (the reasons name them).
 double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
                     std::vector<std::string>* matched);
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand);

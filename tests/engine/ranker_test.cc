@@ -77,6 +77,24 @@ TEST_F(RankerFeatures, ConceptsBridgeLanguagesAndNameTheMatch) {
   EXPECT_EQ(keyed, matched);
 }
 
+// A concept both texts name with the same words is already in the lexical
+// value; the concept feature counts what the words do not show: the same
+// machine named in another language or with other words.
+TEST_F(RankerFeatures, ConceptsCountWhatTheWordsDoNotShow) {
+  indexer::Analysis need = A("cần máy sấy chè");
+  std::vector<std::string> same_words, other_words, plain;
+  const double same = ConceptValue(need, A("máy sấy chè băng tải"), &same_words);
+  const double other = ConceptValue(need, A("chain-belt tea dryer"), &other_words);
+  const double folded = ConceptValue(need, A("may say che bang tai"), &plain);
+  EXPECT_GT(other, same);
+  EXPECT_LT(same, 1.0);
+  EXPECT_DOUBLE_EQ(folded, same);  // without diacritics: the same words
+  // Either way the match is named, for the reasons.
+  for (const auto* m : {&same_words, &other_words, &plain}) {
+    EXPECT_NE(std::find(m->begin(), m->end(), "tea.dryer"), m->end());
+  }
+}
+
 TEST_F(RankerFeatures, SectorRewardsTheSameChainAndCostsAnotherOne) {
   EXPECT_DOUBLE_EQ(SectorValue("tea", A("máy vò chè, máy sấy chè")), 1.0);
   EXPECT_DOUBLE_EQ(SectorValue("tea", A("máy may công nghiệp, máy vắt sổ")), -0.5);
