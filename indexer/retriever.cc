@@ -303,28 +303,36 @@ std::vector<SparseHit> Retriever::Impl::SparseTop(const SparseVector& qsv,
 std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const float* qv,
                                              const std::vector<SparseHit>& sparse_hits,
                                              const std::vector<VectorHit>& dense_hits) const {
-  std::unordered_map<int64_t, size_t> pos;
+  // The sparse hits' ids, sorted, to find the dense hits among them (a few
+  // hundred ids: binary search over one array, no per-id allocation).
+  std::vector<std::pair<int64_t, uint32_t>> by_id;
+  by_id.reserve(sparse_hits.size());
   std::vector<Candidate> out;
-  std::vector<int64_t> need_dense;
+  out.reserve(sparse_hits.size() + dense_hits.size());
   for (const SparseHit& h : sparse_hits) {
-    pos[h.id] = out.size();
+    by_id.emplace_back(h.id, static_cast<uint32_t>(out.size()));
     out.push_back({h.id, NAN, h.score, 0});
   }
+  std::sort(by_id.begin(), by_id.end());
   std::vector<int64_t> dense_only;
   for (const VectorHit& h : dense_hits) {
-    auto it = pos.find(h.id);
-    if (it != pos.end()) {
+    auto it = std::lower_bound(by_id.begin(), by_id.end(), std::pair<int64_t, uint32_t>{h.id, 0});
+    if (it != by_id.end() && it->first == h.id) {
       out[it->second].dense = h.score;
     } else {
-      pos[h.id] = out.size();
       out.push_back({h.id, h.score, 0, 0});
       dense_only.push_back(h.id);
     }
   }
   // The dense-only candidates' BM25 and the sparse-only ones' similarity,
   // each side scored together, the two sides at once when a helper is idle.
-  for (const Candidate& c : out) {
-    if (std::isnan(c.dense)) need_dense.push_back(c.id);
+  std::vector<int64_t> need_dense;
+  std::vector<uint32_t> need_dense_at;
+  for (size_t i = 0; i < sparse_hits.size(); ++i) {
+    if (std::isnan(out[i].dense)) {
+      need_dense.push_back(out[i].id);
+      need_dense_at.push_back(static_cast<uint32_t>(i));
+    }
   }
   std::vector<float> lexical, dense;
   HelperPool::Shared().Run(2, [&](size_t side) {
@@ -338,7 +346,7 @@ std::vector<Candidate> Retriever::Impl::Fuse(const SparseVector& qsv, const floa
     out[out.size() - dense_only.size() + i].sparse = lexical[i];
   }
   for (size_t i = 0; i < need_dense.size(); ++i) {
-    out[pos[need_dense[i]]].dense = std::isnan(dense[i]) ? 0.0f : dense[i];
+    out[need_dense_at[i]].dense = std::isnan(dense[i]) ? 0.0f : dense[i];
   }
   std::vector<float> dense_scores(out.size()), sparse_scores(out.size()), fused;
   for (size_t i = 0; i < out.size(); ++i) {

@@ -74,6 +74,12 @@ struct VectorIndex::Impl {
   // Flat and IVF search without Faiss's scan (see the definition).
   std::vector<std::pair<float, idx_t>> ScanOwn(const float* query, size_t k,
                                                const IdFilter* filter) const;
+  // Where Faiss keeps the vector of `label` (flat storage, or an in-memory
+  // IVF list), read in place: Faiss's reconstruct() copies it out, and for
+  // IVF allocates a code buffer per call (InvertedLists::get_single_code).
+  // Null for other index types or a label Faiss does not hold; valid while
+  // the index is not written.
+  const float* Stored(idx_t label) const;
 };
 
 VectorIndex::VectorIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -280,6 +286,10 @@ bool VectorIndex::Contains(int64_t id) const { return impl_->label_of.count(id) 
 bool VectorIndex::Vector(int64_t id, float* out) const {
   auto it = impl_->label_of.find(id);
   if (it == impl_->label_of.end()) return false;
+  if (const float* x = impl_->Stored(it->second)) {
+    std::copy(x, x + impl_->options.dim, out);
+    return true;
+  }
   try {
     impl_->index->reconstruct(it->second, out);
   } catch (const faiss::FaissException&) {
@@ -447,6 +457,28 @@ StatusOr<std::vector<VectorHit>> VectorIndex::Search(const float* query, size_t 
   return out;
 }
 
+const float* VectorIndex::Impl::Stored(idx_t label) const {
+  const size_t d = static_cast<size_t>(options.dim);
+  if (type == VectorIndexType::kFlat) {
+    const auto* idmap = static_cast<const faiss::IndexIDMap2*>(index.get());
+    auto it = idmap->rev_map.find(label);
+    if (it == idmap->rev_map.end()) return nullptr;
+    const auto* flat = static_cast<const faiss::IndexFlat*>(idmap->index);
+    return flat->get_xb() + static_cast<size_t>(it->second) * d;
+  }
+  if (type == VectorIndexType::kIvf) {
+    const auto* ivf = static_cast<const faiss::IndexIVFFlat*>(index.get());
+    const auto* lists = dynamic_cast<const faiss::ArrayInvertedLists*>(ivf->invlists);
+    if (lists == nullptr || ivf->direct_map.type != faiss::DirectMap::Hashtable) return nullptr;
+    auto it = ivf->direct_map.hashtable.find(label);
+    if (it == ivf->direct_map.hashtable.end()) return nullptr;
+    const uint64_t list = faiss::lo_listno(it->second), offset = faiss::lo_offset(it->second);
+    if (list >= lists->nlist || offset >= lists->ids[list].size()) return nullptr;
+    return reinterpret_cast<const float*>(lists->codes[list].data()) + offset * d;
+  }
+  return nullptr;
+}
+
 std::vector<float> VectorIndex::Score(const float* query, const std::vector<int64_t>& ids) const {
   const Impl& m = *impl_;
   const int d = m.options.dim;
@@ -455,6 +487,10 @@ std::vector<float> VectorIndex::Score(const float* query, const std::vector<int6
   for (size_t i = 0; i < ids.size(); ++i) {
     auto it = m.label_of.find(ids[i]);
     if (it == m.label_of.end()) continue;
+    if (const float* x = m.Stored(it->second)) {
+      out[i] = Dot(query, x, static_cast<size_t>(d));
+      continue;
+    }
     try {
       m.index->reconstruct(it->second, v.data());
     } catch (const faiss::FaissException&) {

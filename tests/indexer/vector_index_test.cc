@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -93,6 +94,47 @@ TEST(VectorIndex, VectorReturnsTheStoredVector) {
     EXPECT_FALSE(index->Vector(5, got.data()));
     ASSERT_TRUE(index->Remove(ids[57]));
     EXPECT_FALSE(index->Vector(ids[57], got.data()));
+  }
+}
+
+// Score and Vector read the stored vectors in place (flat storage, IVF
+// lists): removals that purge and move vectors inside Faiss's lists, and
+// updates, must leave every live id reading its own vector.
+TEST(VectorIndex, StoredVectorsStayRightThroughRemovalsAndUpdates) {
+  for (VectorIndexType type : {VectorIndexType::kFlat, VectorIndexType::kIvf}) {
+    VectorIndexOptions o;
+    o.dim = 8;
+    o.type = type;
+    o.ivf_nlist = 4;
+    auto index = Make(o);
+    const size_t n = 400;
+    std::vector<float> x = Clustered(n, o.dim, 4, 11);
+    std::vector<int64_t> ids(n);
+    for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(5000 + 3 * i);
+    ASSERT_TRUE(index->Upsert(n, ids.data(), x.data()).ok());
+    // Remove every third (past the purge ratio), update every fifth.
+    std::vector<float> y = Clustered(n, o.dim, 4, 12);
+    for (size_t i = 0; i < n; i += 3) ASSERT_TRUE(index->Remove(ids[i]));
+    for (size_t i = 1; i < n; i += 5) ASSERT_TRUE(index->Upsert(ids[i], &y[i * o.dim]).ok());
+    const float* q = &y[0];
+    std::vector<float> got(o.dim);
+    for (size_t i = 0; i < n; ++i) {
+      const bool removed = i % 3 == 0, updated = i % 5 == 1;
+      const float* want = updated ? &y[i * o.dim] : &x[i * o.dim];
+      const float score = index->Score(q, {ids[i]})[0];
+      if (removed && !updated) {
+        EXPECT_TRUE(std::isnan(score)) << index->Describe() << " id " << ids[i];
+        EXPECT_FALSE(index->Vector(ids[i], got.data()));
+        continue;
+      }
+      ASSERT_TRUE(index->Vector(ids[i], got.data())) << index->Describe() << " id " << ids[i];
+      float dot = 0;
+      for (int j = 0; j < o.dim; ++j) {
+        EXPECT_EQ(got[j], want[j]) << index->Describe() << " id " << ids[i];
+        dot += q[j] * want[j];
+      }
+      EXPECT_NEAR(score, dot, 1e-5) << index->Describe() << " id " << ids[i];
+    }
   }
 }
 
