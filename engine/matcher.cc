@@ -353,6 +353,26 @@ StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
 
 // ---------------------------------------------------------------- ranking
 
+namespace {
+
+// Start loading a candidate's party record, and then the arrays the ranker
+// reads of it (rank keys, parsed quantities: each a heap array of its own,
+// a cache miss apiece), a candidate or two before it is scored.
+void PrefetchParty(const Party& p) {
+  const char* b = reinterpret_cast<const char*>(&p);
+  for (size_t line = 0; line < sizeof(Party); line += 64) __builtin_prefetch(b + line);
+}
+
+void PrefetchRankInputs(const Party& p) {
+  __builtin_prefetch(p.keys.concepts.data());
+  __builtin_prefetch(p.keys.accented.data());
+  __builtin_prefetch(p.keys.span_words.data());
+  __builtin_prefetch(p.keys.chains.data());
+  __builtin_prefetch(p.analysis.quantities.data());
+}
+
+}  // namespace
+
 namespace matcher_detail {
 
 // Filters resolved once per request.
@@ -663,6 +683,8 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
     for (size_t i = begin; i < end; ++i) {
       const indexer::Candidate& c = (*found)[i];
       const Party* other = others[i - begin];
+      if (i + 2 < end && others[i + 2 - begin] != nullptr) PrefetchParty(*others[i + 2 - begin]);
+      if (i + 1 < end && others[i + 1 - begin] != nullptr) PrefetchRankInputs(*others[i + 1 - begin]);
       if (other == nullptr) continue;
       all[i] = {other, c.id,
                 ScorePair(impl, query_party, *other, lead_direction, c.dense, c.sparse,
