@@ -250,6 +250,13 @@ RankKeys RankKeys::Of(const indexer::Analysis& a) {
 
 namespace {
 
+// What a concept the candidate names with the need's own words counts, of a
+// bridged one's weight: the lexicon saw the whole term in both texts, which
+// the lexical value does not say, but its words are already counted there
+// (docs/matching.md, "Concepts the words do not show": 0 and 0.25 cost the
+// larger generated market's expert needs, 1 was the old double count).
+constexpr double kSameWordsShare = 0.5;
+
 // Whether the candidate's concept spans hold every word the need named its
 // `j`-th concept with: then the words themselves match ("máy sấy chè" in
 // "máy sấy chè băng tải", or written without diacritics), and the lexical
@@ -275,7 +282,7 @@ double ConceptValue(const indexer::Analysis& need, const RankKeys& need_keys,
     want += w;
     if (Has(cand_keys.concepts, h)) {
       if (!c.broader && matched != nullptr) matched->push_back(c.concept_id);
-      if (!c.broader && NamedWithTheNeedsWords(need_keys, j, cand_keys)) continue;
+      if (!c.broader && NamedWithTheNeedsWords(need_keys, j, cand_keys)) w *= kSameWordsShare;
       have += w;
     }
   }

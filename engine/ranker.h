@@ -7,8 +7,8 @@
 //   lexical    [0,1]   BM25 score of the candidate over the query's normaliser
 //                      (its own BM25 reference, or the best candidate's
 //                      BM25: MatcherOptions::lexical_norm), capped at 1
-//   concepts   [0,1]   share of the need's lexicon concepts the candidate names
-//                      in other words than the need's (ConceptValue)
+//   concepts   [0,1]   share of the need's lexicon concepts the candidate names,
+//                      those named with the need's own words at half (ConceptValue)
 //   accent     [0,1]   share of the need's accented syllables matched with accents
 //   sector     [-1,1]  candidate speaks of the facility's chain (+), of others only (-)
 //   geography  [-1,1]  serves the facility's province / nationwide / distance
@@ -201,13 +201,14 @@ double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& can
 double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
                    const indexer::Analysis& cand, std::string* note);
 // The share of the need's concepts (broader ones count 0.3) that the
-// candidate names in other words: another language, a synonym, a variant
-// ("máy sấy chè" / "tea dryer"). A concept both name with the same words
-// (after folding) is left out of the share: those words are already in the
-// lexical value, BM25 counts the concept term too, and counting them a third
-// time let a generic concept both texts happen to name ("stainless steel",
-// "oven") outweigh the words that tell two products apart. `matched` gets
-// every shared direct concept either way (the reasons name them).
+// candidate names, a concept named in other words (another language, a
+// synonym, a variant: "máy sấy chè" / "tea dryer") in full and one named
+// with the need's own words (after folding) at half: those words are
+// already in the lexical value, BM25 counts the concept term too, and
+// counting them a third time in full let a generic concept both texts
+// happen to name ("stainless steel", "oven") outweigh the words that tell
+// two products apart. `matched` gets every shared direct concept either way
+// (the reasons name them).
 double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
                     std::vector<std::string>* matched);
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand);

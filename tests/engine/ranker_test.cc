@@ -78,8 +78,8 @@ TEST_F(RankerFeatures, ConceptsBridgeLanguagesAndNameTheMatch) {
 }
 
 // A concept both texts name with the same words is already in the lexical
-// value; the concept feature counts what the words do not show: the same
-// machine named in another language or with other words.
+// value and counts half; the concept feature counts in full what the words
+// do not show: the same machine named in another language or other words.
 TEST_F(RankerFeatures, ConceptsCountWhatTheWordsDoNotShow) {
   indexer::Analysis need = A("cần máy sấy chè");
   std::vector<std::string> same_words, other_words, plain;
