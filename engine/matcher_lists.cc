@@ -148,10 +148,14 @@ std::string RankingOf(const Matcher::Impl& impl) {
     std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(v));
     return std::string(digest);
   };
+  // "concepts=": the concept feature's definition (session 11: a concept
+  // named with the need's own words counts half), so lists ranked with the
+  // earlier one are recomputed too.
   std::string out = std::string(impl.options.lexical_norm == LexicalNorm::kQuery
                                     ? "lexical=query-saturating"
                                     : "lexical=best") +
-                    ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
+                    ";concepts=same-words-half;weights=" +
+                    hex(Fnv1a64(impl.ranker->weights().ToJson()));
   if (impl.suppliers.retriever != nullptr) {
     out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());
   }
