@@ -72,24 +72,36 @@ TEST(VectorIndex, AddUpdateRemoveFilter) {
   EXPECT_TRUE(std::isnan(scores[1]));
 }
 
+// A small index of `type` (dimension 8, 4 IVF lists) holding n clustered
+// vectors under ids first, first + step, ...; `x` and `ids` get them.
+std::unique_ptr<VectorIndex> SmallIndex(VectorIndexType type, size_t n, uint64_t seed,
+                                        int64_t first, int64_t step, std::vector<float>* x,
+                                        std::vector<int64_t>* ids) {
+  VectorIndexOptions o;
+  o.dim = 8;
+  o.type = type;
+  o.ivf_nlist = 4;
+  auto index = Make(o);
+  *x = Clustered(n, o.dim, 4, seed);
+  ids->resize(n);
+  for (size_t i = 0; i < n; ++i) (*ids)[i] = first + step * static_cast<int64_t>(i);
+  EXPECT_TRUE(index->Upsert(n, ids->data(), x->data()).ok());
+  return index;
+}
+
 // The stored vector comes back as given (flat) or as the IVF stores it
 // (flat lists: the same floats), and not after removal.
 TEST(VectorIndex, VectorReturnsTheStoredVector) {
   for (VectorIndexType type : {VectorIndexType::kFlat, VectorIndexType::kIvf}) {
-    VectorIndexOptions o;
-    o.dim = 8;
-    o.type = type;
-    o.ivf_nlist = 4;
-    auto index = Make(o);
     const size_t n = 200;
-    std::vector<float> x = Clustered(n, o.dim, 4, 7);
-    std::vector<int64_t> ids(n);
-    for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(1000 + i);
-    ASSERT_TRUE(index->Upsert(n, ids.data(), x.data()).ok());
-    std::vector<float> got(o.dim);
+    const int d = 8;
+    std::vector<float> x;
+    std::vector<int64_t> ids;
+    auto index = SmallIndex(type, n, 7, 1000, 1, &x, &ids);
+    std::vector<float> got(d);
     for (size_t i : {size_t{0}, size_t{57}, n - 1}) {
       ASSERT_TRUE(index->Vector(ids[i], got.data())) << index->Describe() << " id " << ids[i];
-      for (int j = 0; j < o.dim; ++j) EXPECT_EQ(got[j], x[i * o.dim + j]) << index->Describe();
+      for (int j = 0; j < d; ++j) EXPECT_EQ(got[j], x[i * d + j]) << index->Describe();
     }
     EXPECT_FALSE(index->Vector(5, got.data()));
     ASSERT_TRUE(index->Remove(ids[57]));
@@ -102,25 +114,20 @@ TEST(VectorIndex, VectorReturnsTheStoredVector) {
 // updates, must leave every live id reading its own vector.
 TEST(VectorIndex, StoredVectorsStayRightThroughRemovalsAndUpdates) {
   for (VectorIndexType type : {VectorIndexType::kFlat, VectorIndexType::kIvf}) {
-    VectorIndexOptions o;
-    o.dim = 8;
-    o.type = type;
-    o.ivf_nlist = 4;
-    auto index = Make(o);
     const size_t n = 400;
-    std::vector<float> x = Clustered(n, o.dim, 4, 11);
-    std::vector<int64_t> ids(n);
-    for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(5000 + 3 * i);
-    ASSERT_TRUE(index->Upsert(n, ids.data(), x.data()).ok());
+    const int d = 8;
+    std::vector<float> x;
+    std::vector<int64_t> ids;
+    auto index = SmallIndex(type, n, 11, 5000, 3, &x, &ids);
     // Remove every third (past the purge ratio), update every fifth.
-    std::vector<float> y = Clustered(n, o.dim, 4, 12);
+    std::vector<float> y = Clustered(n, d, 4, 12);
     for (size_t i = 0; i < n; i += 3) ASSERT_TRUE(index->Remove(ids[i]));
-    for (size_t i = 1; i < n; i += 5) ASSERT_TRUE(index->Upsert(ids[i], &y[i * o.dim]).ok());
+    for (size_t i = 1; i < n; i += 5) ASSERT_TRUE(index->Upsert(ids[i], &y[i * d]).ok());
     const float* q = &y[0];
-    std::vector<float> got(o.dim);
+    std::vector<float> got(d);
     for (size_t i = 0; i < n; ++i) {
       const bool removed = i % 3 == 0, updated = i % 5 == 1;
-      const float* want = updated ? &y[i * o.dim] : &x[i * o.dim];
+      const float* want = updated ? &y[i * d] : &x[i * d];
       const float score = index->Score(q, {ids[i]})[0];
       if (removed && !updated) {
         EXPECT_TRUE(std::isnan(score)) << index->Describe() << " id " << ids[i];
@@ -129,7 +136,7 @@ TEST(VectorIndex, StoredVectorsStayRightThroughRemovalsAndUpdates) {
       }
       ASSERT_TRUE(index->Vector(ids[i], got.data())) << index->Describe() << " id " << ids[i];
       float dot = 0;
-      for (int j = 0; j < o.dim; ++j) {
+      for (int j = 0; j < d; ++j) {
         EXPECT_EQ(got[j], want[j]) << index->Describe() << " id " << ids[i];
         dot += q[j] * want[j];
       }
