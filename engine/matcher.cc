@@ -4,6 +4,7 @@
 #include "common/parallel.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <thread>
 #include <chrono>
@@ -537,13 +538,31 @@ std::unordered_map<std::string, double> FeedbackFor(const Matcher::Impl& impl,
 // The kinds of matched terms ReadableTerms reads.
 const std::vector<indexer::FeatureKind> kReadableKinds = {
     indexer::FeatureKind::kSyllable, indexer::FeatureKind::kAccented,
-    indexer::FeatureKind::kBigram};
+    indexer::FeatureKind::kBigram, indexer::FeatureKind::kCode};
 
-// The matched words a person can read in a reason: syllable bigrams first
-// ("may say"), then accented syllables, then plain words; no numbers, no
-// function words, at most four.
+// The matched words a person can read in a reason: model codes first, upper
+// case ("LRE30453": the strongest reason a catalogue match has; a code whose
+// longer form is also matched is named once), then syllable bigrams ("may
+// say"), accented syllables and plain words; no other numbers, no function
+// words, at most four.
 std::vector<std::string> ReadableTerms(const std::vector<indexer::MatchedTerm>& terms) {
   std::vector<std::string> out;
+  std::vector<std::string> codes;
+  for (const auto& t : terms) {
+    if (t.term.size() > 2 && t.term[0] == 'c' && t.term[1] == ':') {
+      std::string code = t.term.substr(2);
+      for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      codes.push_back(std::move(code));
+    }
+  }
+  std::stable_sort(codes.begin(), codes.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (std::string& code : codes) {
+    if (out.size() >= 2) break;
+    bool dup = false;
+    for (const auto& o : out) dup = dup || o.find(code) != std::string::npos;
+    if (!dup) out.push_back(std::move(code));
+  }
   // Words every text of the domain uses: true but no reason to call anyone.
   static const std::unordered_set<std::string_view> kGeneric = {
       "trieu", "triệu", "dong", "đồng", "ty", "tỷ", "can", "cần", "tu_van", "tư vấn", "ho_so",

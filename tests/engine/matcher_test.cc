@@ -211,6 +211,37 @@ TEST_F(SmallMarket, NewBestLexicalMatchIsMergedWithoutReRanking) {
   }
 }
 
+// A need naming a machine's model finds the catalogue that lists it with a
+// suffix, and the reason names the model code, not only the words around it.
+TEST(MatchReasons, ModelCodesAreNamedFirst) {
+  auto engine = OpenEngine(TempPath("codes"));
+  ASSERT_NE(engine, nullptr);
+  ASSERT_OK(engine->PutSupplier(MakeSupplier(
+      "S1", "Hà Nội", {"toàn quốc"}, "Máy đóng gói túi DXD-420CW, 40 túi/phút, giá 90 triệu")));
+  ASSERT_OK(engine->PutSupplier(MakeSupplier(
+      "S2", "Hà Nội", {"toàn quốc"}, "Máy đóng gói túi DXD-880, máy đóng gói túi tự động")));
+  ASSERT_OK(engine->PutSupplier(MakeSupplier(
+      "S3", "Hà Nội", {"toàn quốc"}, "Máy sấy chè băng tải 300 kg/giờ")));
+  ASSERT_OK(engine->PutFacility(
+      MakeFacility("F1", "Hà Nội", "N1", "Cần mua máy đóng gói túi model DXD-420C cho xưởng chè")));
+  MatchRequest req;
+  req.need_id = "N1";
+  req.k = 3;
+  req.filters.min_score = -10;
+  auto list = engine->matcher()->Match(req);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_FALSE(list->items.empty());
+  EXPECT_EQ(list->items[0].id, "S1");
+  const auto& terms = list->items[0].explanation.matched_terms;
+  ASSERT_FALSE(terms.empty());
+  EXPECT_EQ(terms[0], "DXD420");
+  for (const auto& item : list->items) {
+    if (item.id == "S2") {
+      for (const auto& t : item.explanation.matched_terms) EXPECT_NE(t, "DXD420");
+    }
+  }
+}
+
 // Lists stored before heads existed (or whose heads are lost) are decided
 // from the lists themselves, merged the same way, and get their heads back.
 TEST_F(SmallMarket, ListsWithoutHeadsAreMergedAndGetHeads) {
