@@ -246,7 +246,8 @@ Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const
                       const std::unordered_map<std::string, double>& feedback,
                       const double* chain_fit = nullptr);
 // The kinds of matched terms FinishItem words into reasons (syllables,
-// accented syllables, bigrams): the evidence it needs is of these alone.
+// accented syllables, bigrams, model codes): the evidence it needs is of
+// these alone.
 extern const std::vector<indexer::FeatureKind> kReadableKinds;
 // A kept pair as a list item: reasons, readable matched terms (from the
 // sparse index's evidence). REQUIRES: impl.mu held (shared).

@@ -80,6 +80,10 @@ struct VectorIndex::Impl {
   // Null for other index types or a label Faiss does not hold; valid while
   // the index is not written.
   const float* Stored(idx_t label) const;
+  // The vector of `label`: in place when Stored() has it, else copied into
+  // `scratch` (dim floats) by Faiss's reconstruct(); null when Faiss holds
+  // none.
+  const float* VectorOf(idx_t label, float* scratch) const;
 };
 
 VectorIndex::VectorIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -286,15 +290,9 @@ bool VectorIndex::Contains(int64_t id) const { return impl_->label_of.count(id) 
 bool VectorIndex::Vector(int64_t id, float* out) const {
   auto it = impl_->label_of.find(id);
   if (it == impl_->label_of.end()) return false;
-  if (const float* x = impl_->Stored(it->second)) {
-    std::copy(x, x + impl_->options.dim, out);
-    return true;
-  }
-  try {
-    impl_->index->reconstruct(it->second, out);
-  } catch (const faiss::FaissException&) {
-    return false;
-  }
+  const float* x = impl_->VectorOf(it->second, out);
+  if (x == nullptr) return false;
+  if (x != out) std::copy(x, x + impl_->options.dim, out);
   return true;
 }
 
@@ -479,6 +477,16 @@ const float* VectorIndex::Impl::Stored(idx_t label) const {
   return nullptr;
 }
 
+const float* VectorIndex::Impl::VectorOf(idx_t label, float* scratch) const {
+  if (const float* x = Stored(label)) return x;
+  try {
+    index->reconstruct(label, scratch);
+  } catch (const faiss::FaissException&) {
+    return nullptr;
+  }
+  return scratch;
+}
+
 std::vector<float> VectorIndex::Score(const float* query, const std::vector<int64_t>& ids) const {
   const Impl& m = *impl_;
   const int d = m.options.dim;
@@ -487,16 +495,9 @@ std::vector<float> VectorIndex::Score(const float* query, const std::vector<int6
   for (size_t i = 0; i < ids.size(); ++i) {
     auto it = m.label_of.find(ids[i]);
     if (it == m.label_of.end()) continue;
-    if (const float* x = m.Stored(it->second)) {
+    if (const float* x = m.VectorOf(it->second, v.data())) {
       out[i] = Dot(query, x, static_cast<size_t>(d));
-      continue;
     }
-    try {
-      m.index->reconstruct(it->second, v.data());
-    } catch (const faiss::FaissException&) {
-      continue;
-    }
-    out[i] = Dot(query, v.data(), static_cast<size_t>(d));
   }
   return out;
 }
