@@ -237,14 +237,23 @@ RankKeys RankKeys::Of(const indexer::Analysis& a) {
       start = end + 1;
     }
   };
-  for (const indexer::ConceptHit& c : a.concepts) words(c.matched, &k.span_words);
-  std::sort(k.span_words.begin(), k.span_words.end());
-  k.span_words.erase(std::unique(k.span_words.begin(), k.span_words.end()), k.span_words.end());
+  // Each hit's span folded once: hit i's words are [hit_begin[i], hit_begin[i + 1]).
+  std::vector<uint64_t> hit_words;
+  std::vector<uint32_t> hit_begin;
+  for (const indexer::ConceptHit& c : a.concepts) {
+    hit_begin.push_back(static_cast<uint32_t>(hit_words.size()));
+    words(c.matched, &hit_words);
+  }
+  hit_begin.push_back(static_cast<uint32_t>(hit_words.size()));
   for (const auto& [i, h] : k.concept_order) {
     k.order_words_begin.push_back(static_cast<uint32_t>(k.order_words.size()));
-    words(a.concepts[i].matched, &k.order_words);
+    k.order_words.insert(k.order_words.end(), hit_words.begin() + hit_begin[i],
+                         hit_words.begin() + hit_begin[i + 1]);
   }
   k.order_words_begin.push_back(static_cast<uint32_t>(k.order_words.size()));
+  k.span_words = std::move(hit_words);
+  std::sort(k.span_words.begin(), k.span_words.end());
+  k.span_words.erase(std::unique(k.span_words.begin(), k.span_words.end()), k.span_words.end());
   return k;
 }
 
