@@ -154,7 +154,7 @@ std::string RankingOf(const Matcher::Impl& impl) {
   std::string out = std::string(impl.options.lexical_norm == LexicalNorm::kQuery
                                     ? "lexical=query-saturating"
                                     : "lexical=best") +
-                    ";concepts=same-words-half;weights=" +
+                    ";concepts=same-words-half;accent=conflicts;weights=" +
                     hex(Fnv1a64(impl.ranker->weights().ToJson()));
   if (impl.suppliers.retriever != nullptr) {
     out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());

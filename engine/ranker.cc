@@ -207,11 +207,26 @@ bool Has(const std::vector<uint64_t>& sorted, uint64_t h) {
 
 RankKeys RankKeys::Of(const indexer::Analysis& a) {
   RankKeys k;
+  std::vector<std::pair<uint64_t, uint32_t>> accented;  // (accented, folded)
+  std::string folded;
   for (const auto& f : a.features) {
-    if (f.kind == indexer::FeatureKind::kAccented) k.accented.push_back(KeyHash(f.term));
+    if (f.kind != indexer::FeatureKind::kAccented) continue;
+    folded.clear();
+    indexer::AppendFoldedNormalized(std::string_view(f.term).substr(2), &folded);  // after "a:"
+    accented.emplace_back(KeyHash(f.term), static_cast<uint32_t>(KeyHash(folded)));
   }
-  std::sort(k.accented.begin(), k.accented.end());
-  k.accented.erase(std::unique(k.accented.begin(), k.accented.end()), k.accented.end());
+  std::sort(accented.begin(), accented.end());
+  accented.erase(std::unique(accented.begin(), accented.end()), accented.end());
+  k.accented.reserve(accented.size());
+  k.accented_folded.reserve(accented.size());
+  for (const auto& [h, folded] : accented) {
+    k.accented.push_back(h);
+    k.accented_folded.push_back(folded);
+  }
+  k.folded_accented = k.accented_folded;
+  std::sort(k.folded_accented.begin(), k.folded_accented.end());
+  k.folded_accented.erase(std::unique(k.folded_accented.begin(), k.folded_accented.end()),
+                          k.folded_accented.end());
   for (uint32_t i = 0; i < a.concepts.size(); ++i) {
     const std::string& id = a.concepts[i].concept_id;
     uint64_t h = KeyHash(id);
@@ -305,9 +320,15 @@ double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand
 
 double AccentValue(const RankKeys& need, const RankKeys& cand) {
   if (cand.accented.empty() || need.accented.empty()) return 0;
-  int have = 0;
-  for (uint64_t h : need.accented) have += Has(cand.accented, h) ? 1 : 0;
-  return static_cast<double>(have) / static_cast<double>(need.accented.size());
+  int conflicts = 0;
+  for (size_t i = 0; i < need.accented.size(); ++i) {
+    if (std::binary_search(cand.folded_accented.begin(), cand.folded_accented.end(),
+                           need.accented_folded[i]) &&
+        !Has(cand.accented, need.accented[i])) {
+      ++conflicts;
+    }
+  }
+  return -static_cast<double>(conflicts) / static_cast<double>(need.accented.size());
 }
 
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand) {

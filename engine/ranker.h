@@ -80,6 +80,11 @@ struct RankerWeights {
 // of candidates. Equal analyses give equal keys.
 struct RankKeys {
   std::vector<uint64_t> accented;  // hashes of the distinct accented syllables, sorted
+  // Per `accented` entry, the hash of its folded form ("lúa" -> "lua"); and
+  // the folded forms of all accented syllables, sorted, distinct. AccentValue
+  // asks whether a syllable written with other accents is the same one.
+  std::vector<uint32_t> accented_folded;
+  std::vector<uint32_t> folded_accented;
   std::vector<uint64_t> concepts;  // hashes of the distinct concept ids, sorted
   // Distinct concepts in order of first mention: (index into
   // analysis.concepts, its hash); the flag `broader` is that mention's.
@@ -211,6 +216,12 @@ double BudgetValue(std::optional<int64_t> budget, const indexer::Analysis& need,
 // (the reasons name them).
 double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand,
                     std::vector<std::string>* matched);
+// Accents typed that the candidate contradicts: minus the share of the
+// need's accented syllables the candidate writes only with other accents
+// ("lụa", silk, for "lúa", rice), in [-1, 0]. A candidate writing them the
+// same way, or without accents at all, says nothing either way: the same
+// accents already score in the lexical value (the accented term), and
+// counting them again here rewarded long texts sharing common words.
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand);
 double SectorValue(std::string_view chain, const indexer::Analysis& cand);
 // The same from precomputed keys (`need` names the matched concepts).

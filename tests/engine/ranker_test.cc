@@ -50,11 +50,14 @@ TEST(SaturatedLexical, LinearToTheReferenceThenSaturating) {
   EXPECT_GT(SaturatedLexical(3), SaturatedLexical(2));  // resolution above the reference
 }
 
-TEST_F(RankerFeatures, AccentCountsOnlySyllablesWrittenTheSameWay) {
+TEST_F(RankerFeatures, AccentCountsSyllablesWrittenWithOtherAccents) {
   indexer::Analysis need = A("máy sấy lúa");
-  EXPECT_DOUBLE_EQ(AccentValue(need, A("máy sấy lúa công nghiệp")), 1.0);
-  // lụa (silk) is not lúa (rice): two of three syllables match with accents.
-  EXPECT_NEAR(AccentValue(need, A("máy sấy lụa")), 2.0 / 3.0, 1e-9);
+  EXPECT_DOUBLE_EQ(AccentValue(need, A("máy sấy lúa công nghiệp")), 0.0);
+  // lụa (silk) is not lúa (rice): one of three syllables is contradicted.
+  EXPECT_NEAR(AccentValue(need, A("máy sấy lụa")), -1.0 / 3.0, 1e-9);
+  EXPECT_NEAR(AccentValue(need, A("máy sây lụa")), -2.0 / 3.0, 1e-9);
+  // Writing lụa besides lúa contradicts nothing; leaving a word out neither.
+  EXPECT_DOUBLE_EQ(AccentValue(need, A("sấy lúa, sấy lụa")), 0.0);
   // Written without accents: nothing to count.
   EXPECT_DOUBLE_EQ(AccentValue(need, A("may say lua")), 0.0);
   EXPECT_DOUBLE_EQ(AccentValue(RankKeys::Of(need), RankKeys::Of(A("máy sấy lụa"))),
