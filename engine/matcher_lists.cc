@@ -148,13 +148,18 @@ std::string RankingOf(const Matcher::Impl& impl) {
     std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(v));
     return std::string(digest);
   };
-  // "concepts=": the concept feature's definition (session 11: a concept
-  // named with the need's own words counts half), so lists ranked with the
-  // earlier one are recomputed too.
+  // "concepts=", "accent=", "domain=": the definitions of the concept
+  // feature (session 11: a concept named with the need's own words counts
+  // half), of the accent feature (session 12: contradictions only) and the
+  // share of recognised words from which concepts and semantic similarity
+  // count in full (session 12), so lists ranked with earlier ones are
+  // recomputed too.
+  char domain[32];
+  std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
   std::string out = std::string(impl.options.lexical_norm == LexicalNorm::kQuery
                                     ? "lexical=query-saturating"
                                     : "lexical=best") +
-                    ";concepts=same-words-half;accent=conflicts;weights=" +
+                    ";concepts=same-words-half;accent=conflicts;domain=" + domain + ";weights=" +
                     hex(Fnv1a64(impl.ranker->weights().ToJson()));
   if (impl.suppliers.retriever != nullptr) {
     out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());

@@ -269,6 +269,10 @@ RankKeys RankKeys::Of(const indexer::Analysis& a) {
   k.span_words = std::move(hit_words);
   std::sort(k.span_words.begin(), k.span_words.end());
   k.span_words.erase(std::unique(k.span_words.begin(), k.span_words.end()), k.span_words.end());
+  if (a.length > 0) {
+    k.recognized = std::min(1.0, static_cast<double>(k.span_words.size()) /
+                                     static_cast<double>(a.length));
+  }
   return k;
 }
 
@@ -496,13 +500,19 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   const indexer::Analysis& na = *need.analysis;
   const indexer::Analysis& ca = *cand.analysis;
   auto set = [&](RankFeature f, double v) { e.values[static_cast<int>(f)] = v; };
-  set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0));
-  const double lexical = ev.sparse_max > 0 ? std::max(ev.sparse / ev.sparse_max, 0.0) : 0;
-  set(RankFeature::kLexical, ev.saturate_lexical ? SaturatedLexical(lexical) : std::min(lexical, 1.0));
   std::optional<RankKeys> own_need, own_cand;
   const RankKeys& nk = KeysOf(need, &own_need);
   const RankKeys& ck = KeysOf(cand, &own_cand);
-  set(RankFeature::kConcepts, ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr));
+  // Outside the domain (a need of which the lexicon recognises almost
+  // nothing) concepts are incidental and the projection is noise next to
+  // the words: both count in proportion (docs/matching.md, "Needs the
+  // lexicon does not speak for").
+  const double domain = std::min(1.0, nk.recognized / kRecognizedForFullWeight);
+  set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0) * domain);
+  const double lexical = ev.sparse_max > 0 ? std::max(ev.sparse / ev.sparse_max, 0.0) : 0;
+  set(RankFeature::kLexical, ev.saturate_lexical ? SaturatedLexical(lexical) : std::min(lexical, 1.0));
+  set(RankFeature::kConcepts,
+      ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr) * domain);
   set(RankFeature::kAccent, AccentValue(nk, ck));
   set(RankFeature::kSector, SectorValue(need.chain, ck));
   set(RankFeature::kGeography, GeographyValue(need, cand, &e.distance_km, &e.serves_province));

@@ -98,6 +98,12 @@ struct RankKeys {
   std::vector<uint32_t> order_words_begin;
   std::vector<uint64_t> order_words;
   std::vector<std::string> chains;  // distinct chains its concepts belong to
+  // The share of the text's words inside lexicon terms: distinct words of
+  // the concept spans over the text's length, capped at 1. A need's share
+  // says how far the lexicon (and the projection learned with its
+  // concepts) speaks for it: ScoreFeatures counts concepts and semantic
+  // similarity in full from kRecognizedForFullWeight up.
+  double recognized = 0;
 
   static RankKeys Of(const indexer::Analysis& a);
 };
@@ -196,6 +202,13 @@ class Ranker {
 // one sharing a few of its n-grams by as much as BM25 says), then rising to 1
 // with the same slope at the joint, 1 - 0.2 e^(-4 (x - 1)).
 double SaturatedLexical(double x);
+
+// From this share of a need's words inside lexicon terms
+// (RankKeys::recognized) up, the concept and semantic features count in
+// full; below it in proportion. The centre's needs have 0.1-0.5 (a tenth is
+// one machine term in a ten-word need); product titles and citizens'
+// questions under 0.1 (docs/matching.md).
+inline constexpr double kRecognizedForFullWeight = 0.1;
 
 // Feature functions, exposed for tests and for learning weights. A null
 // `note` or `matched` is not written.

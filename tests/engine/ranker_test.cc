@@ -129,5 +129,51 @@ TEST_F(RankerFeatures, ScoreWithKeysEqualsScoreWithout) {
   EXPECT_DOUBLE_EQ(plain.values[static_cast<int>(RankFeature::kSector)], 1.0);
 }
 
+// A need the lexicon hardly recognises (a product title naming "oven" among
+// a dozen other words, a citizen's question) gets its concepts and its
+// semantic similarity in proportion; a centre's need, in full.
+TEST_F(RankerFeatures, NeedsTheLexiconDoesNotSpeakForCountConceptsAndSemanticLess) {
+  Ranker ranker(RankerWeights{}, lexicon_);
+  PairEvidence ev;
+  ev.dense = 0.4;
+  ev.sparse = 3;
+  ev.sparse_max = 4;
+  auto score = [&](const indexer::Analysis& na, const indexer::Analysis& ca) {
+    MatchSide need, cand;
+    need.analysis = &na;
+    cand.analysis = &ca;
+    return ranker.ScoreFeatures(need, cand, ev);
+  };
+  const auto concepts = static_cast<int>(RankFeature::kConcepts);
+  const auto semantic = static_cast<int>(RankFeature::kSemantic);
+
+  indexer::Analysis centre = A("Cần máy sấy chè 500 kg/ngày cho hợp tác xã");
+  indexer::Analysis dryer = A("Máy sấy chè băng tải 300-500 kg/giờ");
+  EXPECT_GE(RankKeys::Of(centre).recognized, kRecognizedForFullWeight);
+  Explanation full = score(centre, dryer);
+  EXPECT_DOUBLE_EQ(full.values[semantic], 0.4);
+  EXPECT_DOUBLE_EQ(full.values[concepts], ConceptValue(centre, dryer, nullptr));
+  EXPECT_GT(full.values[concepts], 0.0);
+
+  indexer::Analysis title = A(
+      "Panasonic NNH965BF Genius Countertop Microwave Oven with Turbo Defrost, Child Safety "
+      "Lock and Black Finish");
+  indexer::Analysis other = A("Panasonic NNSD767S Stainless Steel Countertop Microwave Oven");
+  const double share = RankKeys::Of(title).recognized;
+  ASSERT_GT(share, 0.0);
+  ASSERT_LT(share, kRecognizedForFullWeight);
+  const double own = ConceptValue(title, other, nullptr);
+  ASSERT_GT(own, 0.0);  // both name an oven
+  Explanation scaled = score(title, other);
+  EXPECT_NEAR(scaled.values[concepts], own * share / kRecognizedForFullWeight, 1e-12);
+  EXPECT_NEAR(scaled.values[semantic], 0.4 * share / kRecognizedForFullWeight, 1e-12);
+  // The explanation still names the shared concept.
+  EXPECT_FALSE(scaled.matched_concepts.empty());
+
+  indexer::Analysis question = A("Tôi bị ho và sốt nhẹ, có cần đi xét nghiệm không?");
+  EXPECT_DOUBLE_EQ(RankKeys::Of(question).recognized, 0.0);
+  EXPECT_DOUBLE_EQ(score(question, A("Người bị ho, sốt nên đi xét nghiệm")).values[semantic], 0.0);
+}
+
 }  // namespace
 }  // namespace ketnoi::engine
