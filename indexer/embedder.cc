@@ -275,7 +275,7 @@ StatusOr<std::unique_ptr<LsaEmbedder>> LsaEmbedder::Deserialize(std::string_view
     ok = r.Get(&k);
     m->options.kinds[i] = k != 0;
   }
-  for (float& x : m->weights.w) ok = ok && r.Get(&x);
+  for (size_t i = 0; ok && i < m->weights.w.size(); ++i) ok = r.Get(&m->weights.w[i]);
   ok = ok && r.Get(&n);
   if (!ok || dim < 1 || dim > 4096 || rank < 0 || rank > dim) {
     return Corruption("lsa model: bad header");

@@ -34,7 +34,8 @@ struct KindWeights {
       1.0f,   // kSyllable
       0.5f,   // kAccented: an accent the user typed counts on top of the fold
       1.5f,   // kBigram: Vietnamese words are mostly two syllables
-      0.35f,  // kCharNgram: many per word; typo, code and run-together evidence
+      0.2f,   // kCharNgram: many per word; typo, code and run-together evidence
+              // (0.35 until model codes had terms of their own: docs/indexer.md)
       8.0f,   // kConcept: one hit stands for a whole term ("máy sấy chè", "tea
               // dryer"), whose lexical features (2-3 syllables, their
               // accented forms, bigrams and n-grams) weigh about 8-13 in
