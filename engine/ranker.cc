@@ -207,26 +207,17 @@ bool Has(const std::vector<uint64_t>& sorted, uint64_t h) {
 
 RankKeys RankKeys::Of(const indexer::Analysis& a) {
   RankKeys k;
-  std::vector<std::pair<uint64_t, uint32_t>> accented;  // (accented, folded)
   std::string folded;
   for (const auto& f : a.features) {
     if (f.kind != indexer::FeatureKind::kAccented) continue;
     folded.clear();
     indexer::AppendFoldedNormalized(std::string_view(f.term).substr(2), &folded);  // after "a:"
-    accented.emplace_back(KeyHash(f.term), static_cast<uint32_t>(KeyHash(folded)));
+    k.accented.push_back(KeyHash(f.term));
+    k.accented_folded.push_back(static_cast<uint32_t>(KeyHash(folded)));
   }
-  std::sort(accented.begin(), accented.end());
-  accented.erase(std::unique(accented.begin(), accented.end()), accented.end());
-  k.accented.reserve(accented.size());
-  k.accented_folded.reserve(accented.size());
-  for (const auto& [h, folded] : accented) {
-    k.accented.push_back(h);
-    k.accented_folded.push_back(folded);
-  }
-  k.folded_accented = k.accented_folded;
-  std::sort(k.folded_accented.begin(), k.folded_accented.end());
-  k.folded_accented.erase(std::unique(k.folded_accented.begin(), k.folded_accented.end()),
-                          k.folded_accented.end());
+  // Features are distinct terms, so each accented syllable comes once.
+  std::sort(k.accented.begin(), k.accented.end());
+  std::sort(k.accented_folded.begin(), k.accented_folded.end());
   for (uint32_t i = 0; i < a.concepts.size(); ++i) {
     const std::string& id = a.concepts[i].concept_id;
     uint64_t h = KeyHash(id);
@@ -322,17 +313,31 @@ double ConceptValue(const indexer::Analysis& need, const indexer::Analysis& cand
   return ConceptValue(need, RankKeys::Of(need), RankKeys::Of(cand), matched);
 }
 
+namespace {
+
+// How many entries of sorted `a` (duplicates each counted) are in sorted `b`.
+template <typename T>
+int CountIn(const std::vector<T>& a, const std::vector<T>& b) {
+  int n = 0;
+  size_t j = 0;
+  for (size_t i = 0; i < a.size() && j < b.size(); ++i) {
+    while (j < b.size() && b[j] < a[i]) ++j;
+    n += j < b.size() && b[j] == a[i] ? 1 : 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 double AccentValue(const RankKeys& need, const RankKeys& cand) {
   if (cand.accented.empty() || need.accented.empty()) return 0;
-  int conflicts = 0;
-  for (size_t i = 0; i < need.accented.size(); ++i) {
-    if (std::binary_search(cand.folded_accented.begin(), cand.folded_accented.end(),
-                           need.accented_folded[i]) &&
-        !Has(cand.accented, need.accented[i])) {
-      ++conflicts;
-    }
-  }
-  return -static_cast<double>(conflicts) / static_cast<double>(need.accented.size());
+  // The need's syllables the candidate writes with some accents (folded
+  // forms met), less those it writes with the same ones.
+  const int written = CountIn(need.accented_folded, cand.accented_folded);
+  if (written == 0) return 0;
+  const int same = CountIn(need.accented, cand.accented);
+  return -static_cast<double>(std::max(written - same, 0)) /
+         static_cast<double>(need.accented.size());
 }
 
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand) {

@@ -80,11 +80,11 @@ struct RankerWeights {
 // of candidates. Equal analyses give equal keys.
 struct RankKeys {
   std::vector<uint64_t> accented;  // hashes of the distinct accented syllables, sorted
-  // Per `accented` entry, the hash of its folded form ("lúa" -> "lua"); and
-  // the folded forms of all accented syllables, sorted, distinct. AccentValue
-  // asks whether a syllable written with other accents is the same one.
+  // The hashes of the folded forms of the `accented` syllables ("lúa" ->
+  // "lua"), one per accented syllable, sorted ("lúa" and "lụa" give two
+  // equal entries). AccentValue asks whether a syllable written with other
+  // accents is the same one, in two linear merges.
   std::vector<uint32_t> accented_folded;
-  std::vector<uint32_t> folded_accented;
   std::vector<uint64_t> concepts;  // hashes of the distinct concept ids, sorted
   // Distinct concepts in order of first mention: (index into
   // analysis.concepts, its hash); the flag `broader` is that mention's.
