@@ -201,7 +201,7 @@ const KN_FEATURES = {
   semantic: { vi: 'Tương đồng nội dung', en: 'Semantic similarity' },
   lexical: { vi: 'Từ khóa trùng', en: 'Matching words' },
   concepts: { vi: 'Khái niệm chuyên ngành', en: 'Domain concepts' },
-  accent: { vi: 'Khớp đúng dấu', en: 'Exact diacritics' },
+  accent: { vi: 'Viết khác dấu (lúa ≠ lụa)', en: 'Other diacritics (lúa ≠ lụa)' },
   sector: { vi: 'Ngành', en: 'Sector' },
   geography: { vi: 'Địa lý', en: 'Geography' },
   capacity: { vi: 'Công suất', en: 'Capacity' },
