@@ -335,9 +335,9 @@ double AccentValue(const RankKeys& need, const RankKeys& cand) {
   // forms met), less those it writes with the same ones.
   const int written = CountIn(need.accented_folded, cand.accented_folded);
   if (written == 0) return 0;
-  const int same = CountIn(need.accented, cand.accented);
-  return -static_cast<double>(std::max(written - same, 0)) /
-         static_cast<double>(need.accented.size());
+  const int conflicts = written - CountIn(need.accented, cand.accented);
+  if (conflicts <= 0) return 0;  // not -0.0, which JSON would show as "-0.0"
+  return -static_cast<double>(conflicts) / static_cast<double>(need.accented.size());
 }
 
 double AccentValue(const indexer::Analysis& need, const indexer::Analysis& cand) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -53,6 +54,7 @@ TEST(SaturatedLexical, LinearToTheReferenceThenSaturating) {
 TEST_F(RankerFeatures, AccentCountsSyllablesWrittenWithOtherAccents) {
   indexer::Analysis need = A("máy sấy lúa");
   EXPECT_DOUBLE_EQ(AccentValue(need, A("máy sấy lúa công nghiệp")), 0.0);
+  EXPECT_FALSE(std::signbit(AccentValue(need, A("máy sấy lúa công nghiệp"))));  // not -0.0
   // lụa (silk) is not lúa (rice): one of three syllables is contradicted.
   EXPECT_NEAR(AccentValue(need, A("máy sấy lụa")), -1.0 / 3.0, 1e-9);
   EXPECT_NEAR(AccentValue(need, A("máy sây lụa")), -2.0 / 3.0, 1e-9);
