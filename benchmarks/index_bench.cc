@@ -22,13 +22,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <set>
-#include <vector>
-
-#include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/parallel.h"
 #include "indexer/analyzer.h"

@@ -599,6 +599,9 @@ std::vector<std::string> ReadableTerms(const std::vector<indexer::MatchedTerm>& 
 
 // Writes the reasons again from the explanation's own values and matched
 // words (for a pair whose concepts named nothing, or in another direction).
+// Only the reasons are kept: `again`'s values are not the pair's (the
+// semantic value read back is already scaled by the need's recognised share
+// and is scaled once more), and the reasons do not read them.
 void Reword(const Matcher::Impl& impl, const Party& need, const Party& cand, Direction dir,
             Explanation* e) {
   PairEvidence ev;
