@@ -43,7 +43,7 @@ struct EngineOptions {
   // Candidates ranked per match (MatcherOptions).
   size_t candidates = 100;
   // Work bound of one lexical candidate search (MatcherOptions).
-  size_t sparse_posting_budget = 200000;
+  size_t sparse_posting_budget = 100000;
   size_t materialized_k = 30;
   double default_min_score = 0.35;
   int dim = 128;

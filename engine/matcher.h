@@ -91,15 +91,17 @@ struct MatcherOptions {
   // live match.
   size_t candidates = 100;
   // Work bound of one lexical candidate search, in postings
-  // (indexer::SparseIndex::Search): a query over more is answered from its
-  // rarest terms and rescored exactly. It grows linearly from this at up to
-  // `sparse_budget_growth_docs` documents to twice it at twice as many
-  // (indexer::RetrieverOptions). Measured (docs/performance.md, "Session
-  // 10"), overlap with the exhaustive top 100 / top 10: var/gen-100k
-  // (26,000 suppliers, ~1M postings per need) 0.986 / 1.000 at 200,000,
-  // 0.999 / 1.000 at 400,000 (1.55x the time); var/gen-1m (260,000, ~10M)
-  // 0.74 / 0.970 at 200,000, 0.83 / 0.993 at 400,000. 0: exhaustive.
-  size_t sparse_posting_budget = 200000;
+  // (indexer::SparseIndex::Search): a query over more chooses its
+  // candidates by the terms that can add the most to a score (walked whole
+  // while they fit) and rescores them exactly. It grows linearly from this
+  // at up to `sparse_budget_growth_docs` documents to twice it at twice as
+  // many (indexer::RetrieverOptions). Measured (docs/performance.md,
+  // "Session 13"), overlap with the exhaustive top 100 / top 10: var/gen-100k
+  // (26,000 suppliers, ~1M postings per need) 0.996 / 1.000 at 105,600
+  // (the rarest-first walk of sessions 10-12: 0.990 at 211,200); var/gen-1m
+  // (260,000, ~10M) 0.904 / 0.998 at 200,000 (rarest first: 0.856 / 0.991
+  // at 400,000). 0: exhaustive.
+  size_t sparse_posting_budget = 100000;
   size_t sparse_budget_growth_docs = 25000;
   // Normaliser of the lexical feature; stored lists computed with another
   // one are recomputed at Open (like stale lists).

@@ -153,14 +153,18 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // half), of the accent feature (session 12: contradictions only) and the
   // share of recognised words from which concepts and semantic similarity
   // count in full (session 12), so lists ranked with earlier ones are
-  // recomputed too.
+  // recomputed too. "candidates=", "walk=": how many candidates are ranked
+  // and how the lexical search chooses them over its posting budget
+  // (session 13: the terms that add the most first, not the rarest).
   char domain[32];
   std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
   std::string out = std::string(impl.options.lexical_norm == LexicalNorm::kQuery
                                     ? "lexical=query-saturating"
                                     : "lexical=best") +
-                    ";concepts=same-words-half;accent=conflicts;domain=" + domain + ";weights=" +
-                    hex(Fnv1a64(impl.ranker->weights().ToJson()));
+                    ";concepts=same-words-half;accent=conflicts;domain=" + domain +
+                    ";candidates=" + std::to_string(impl.options.candidates) +
+                    ";walk=value-first/" + std::to_string(impl.options.sparse_posting_budget) +
+                    ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
   if (impl.suppliers.retriever != nullptr) {
     out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());
   }

@@ -66,13 +66,14 @@ class SparseIndex {
   // only documents with a positive score and allowed by `filter` (null:
   // all). Scores are exact and equal Score() to the bit.
   // `max_postings` (> 0) bounds the work: a query whose terms hold more
-  // postings than that in all is answered from its rarest terms alone, walked
-  // until the budget is spent (a term's postings whole; the rarest term
-  // always), and its best max(2k, k + 64) documents by that partial score
-  // (exact, over the walked terms) are then scored exactly and the top k
-  // returned. Common terms (low idf, e.g. frequent
-  // character n-grams) then still count in every score but no longer choose
-  // the candidates. Below the budget, or with 0, every posting of every term
+  // postings than that in all is answered from the terms that can add the
+  // most to a score (WalkedTerms: by decreasing query weight times the
+  // term's largest impact, each term's postings whole while they fit the
+  // budget, the first term always), and its best max(2k, k + 64) documents
+  // by that partial score (exact, over the walked terms) are then scored
+  // exactly and the top k returned. The terms left out (low weight and
+  // many postings, e.g. character n-grams) still count in every score but
+  // do not choose the candidates. Below the budget, or with 0, every posting of every term
   // is walked and the top k is the exact one. Large searches are split into
   // parts run on idle helper threads (HelperPool::Shared()): the walk by
   // document range, the exact scoring by candidate; the result is the same
@@ -80,6 +81,10 @@ class SparseIndex {
   std::vector<SparseHit> Search(const SparseVector& query, size_t k,
                                 const IdFilter* filter = nullptr,
                                 size_t max_postings = 0) const;
+  // The terms a Search with this budget walks, in walk order (every query
+  // term with postings when they fit the budget or it is 0); for tests and
+  // diagnostics.
+  std::vector<uint32_t> WalkedTerms(const SparseVector& query, size_t max_postings) const;
   // On: the unbudgeted Search skips postings that cannot change its top k
   // (MaxScore over per-term impact bounds); same result as off. Off
   // (default): every posting of every query term is walked. On the

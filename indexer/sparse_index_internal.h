@@ -267,6 +267,11 @@ struct SparseIndex::Impl {
   std::vector<SparseHit> WalkAndCollect(SearchScratch& sc,
                                         const std::vector<std::pair<uint32_t, float>>& terms,
                                         size_t r, float ratio, const IdFilter* filter) const;
+  // The terms (id, query weight; each with postings) a search over the
+  // budget `max_postings` walks: by decreasing bound (weight * max_impact),
+  // each whole while it fits, the first always. In walk order.
+  std::vector<std::pair<uint32_t, float>> BudgetedTerms(
+      std::vector<std::pair<uint32_t, float>> terms, size_t max_postings) const;
   void MarkWalked(SearchScratch& sc, uint32_t term) const {
     sc.walked_bits[term / 64] |= uint64_t{1} << (term % 64);
   }

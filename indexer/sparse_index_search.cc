@@ -33,6 +33,48 @@ void PrefetchTerms(const Slot& s) {
 
 }  // namespace
 
+std::vector<std::pair<uint32_t, float>> SparseIndex::Impl::BudgetedTerms(
+    std::vector<std::pair<uint32_t, float>> terms, size_t max_postings) const {
+  // Largest bound first (query weight times the term's largest impact: the
+  // most a term can add to one score); equal bounds, the rarer first.
+  const auto bound = [&](const std::pair<uint32_t, float>& t) {
+    return t.second * max_impact[t.first];
+  };
+  std::stable_sort(terms.begin(), terms.end(), [&](const auto& x, const auto& y) {
+    const float bx = bound(x), by = bound(y);
+    if (bx != by) return bx > by;
+    return postings[x.first].size() < postings[y.first].size();
+  });
+  size_t spent = 0, kept = 0;
+  for (const auto& t : terms) {
+    const size_t n = postings[t.first].size();
+    // The first term is walked whatever its size, so that a query always
+    // chooses its candidates by something; a term that does not fit what is
+    // left is skipped and smaller ones are still tried.
+    if (spent > 0 && spent + n > max_postings) continue;
+    spent += n;
+    terms[kept++] = t;
+  }
+  terms.resize(kept);
+  return terms;
+}
+
+std::vector<uint32_t> SparseIndex::WalkedTerms(const SparseVector& query,
+                                               size_t max_postings) const {
+  const Impl& m = *impl_;
+  std::vector<std::pair<uint32_t, float>> terms;
+  size_t total = 0;
+  for (const WeightedTerm& q : query) {
+    if (q.id >= m.postings.size() || m.postings[q.id].empty()) continue;
+    terms.emplace_back(q.id, q.weight);
+    total += m.postings[q.id].size();
+  }
+  std::vector<uint32_t> out;
+  if (max_postings > 0 && total > max_postings) terms = m.BudgetedTerms(std::move(terms), max_postings);
+  for (const auto& [id, weight] : terms) out.push_back(id);
+  return out;
+}
+
 // How Search works. The walk adds, per posting, the query weight times the
 // stored impact: no length load, no division, no alive check. Stored
 // impacts are computed at the reference averages (Impl::ref), which lag the
@@ -95,23 +137,13 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
   size_t total_postings = 0;
   for (const Term& t : terms) total_postings += m.postings[t.id].size();
   if (max_postings > 0 && total_postings > max_postings) {
-    // Over the budget: the rarest terms (the most selective, highest idf)
-    // are walked until the budget is spent, the common ones are left out of
-    // the selection; the best partial scores are then scored exactly.
-    std::vector<Term> by_rarity = terms;
-    std::stable_sort(by_rarity.begin(), by_rarity.end(), [&](const Term& x, const Term& y) {
-      return m.postings[x.id].size() < m.postings[y.id].size();
-    });
-    size_t spent = 0;
-    std::vector<uint32_t> walked;
+    // Over the budget: the terms that add the most walked first
+    // (BudgetedTerms), then the best partial scores scored exactly.
     std::vector<std::pair<uint32_t, float>> walk;
-    for (size_t i = 0; i < by_rarity.size(); ++i) {
-      const size_t n = m.postings[by_rarity[i].id].size();
-      if (i > 0 && spent + n > max_postings) break;
-      spent += n;
-      walk.emplace_back(by_rarity[i].id, by_rarity[i].weight);
-      walked.push_back(by_rarity[i].id);
-    }
+    for (const Term& t : terms) walk.emplace_back(t.id, t.weight);
+    walk = m.BudgetedTerms(walk, max_postings);
+    std::vector<uint32_t> walked;
+    for (const auto& [id, weight] : walk) walked.push_back(id);
     const size_t rescore = std::max(2 * k, k + 64);
     return m.Rescore(query, cur, walked, k, rescore, margin,
                      m.WalkAndCollect(sc, walk, rescore, margin, filter));

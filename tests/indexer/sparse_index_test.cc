@@ -158,8 +158,8 @@ class SparseIndexDriftTest : public ::testing::Test {
       }
     }
     index_.SetPruning(false);
-    // A budget of one posting walks the rarest term alone; the scores it
-    // returns are still exact.
+    // A budget of one posting walks one term alone; the scores it returns
+    // are still exact.
     for (const SparseHit& h : index_.Search(q, k, filter, 1)) {
       EXPECT_EQ(h.score, index_.Score(q, h.id));
     }
@@ -276,25 +276,33 @@ std::vector<Feature> PaddedDoc(std::mt19937* rng, int64_t id, int n) {
 
 // The budgeted search (max_postings = budget) must return, of the allowed
 // documents, the best max(2k, k + 64) by partial BM25 over the terms walked
-// (the rarest first, until the budget is spent), ranked by exact score.
+// (WalkedTerms: within the budget unless one term alone, and every term
+// left out too large for what is left), ranked by exact score.
 void ExpectBudgeted(const Vocabulary& vocab, const SparseIndex& index,
                     const std::map<int64_t, std::vector<Feature>>& docs,
                     const SparseVector& q, size_t k, size_t budget,
                     const IdFilter* filter) {
   const size_t rescore = std::max(2 * k, k + 64);
-  std::vector<WeightedTerm> by_df(q.begin(), q.end());
-  std::stable_sort(by_df.begin(), by_df.end(), [&](const WeightedTerm& a, const WeightedTerm& b) {
-    return vocab.df(a.id) < vocab.df(b.id);
-  });
+  const std::vector<uint32_t> walked_ids = index.WalkedTerms(q, budget);
+  ASSERT_FALSE(walked_ids.empty());
   SparseVector walked;
   size_t spent = 0, total = 0;
-  for (const WeightedTerm& t : by_df) total += vocab.df(t.id);
-  for (const WeightedTerm& t : by_df) {
-    if (!walked.empty() && spent + vocab.df(t.id) > budget) break;
+  for (const WeightedTerm& t : q) {
+    total += vocab.df(t.id);
+    if (std::find(walked_ids.begin(), walked_ids.end(), t.id) == walked_ids.end()) continue;
     spent += vocab.df(t.id);
     walked.push_back(t);
   }
-  if (total <= budget) return;  // not a budgeted search
+  ASSERT_EQ(walked.size(), walked_ids.size());
+  if (total <= budget) {
+    EXPECT_EQ(walked.size(), q.size());
+    return;  // not a budgeted search
+  }
+  EXPECT_TRUE(spent <= budget || walked.size() == 1) << spent << " > " << budget;
+  for (const WeightedTerm& t : q) {
+    if (std::find(walked_ids.begin(), walked_ids.end(), t.id) != walked_ids.end()) continue;
+    EXPECT_GT(spent + vocab.df(t.id), budget) << "term " << t.id << " would have fit";
+  }
   std::sort(walked.begin(), walked.end(),
             [](const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; });
   std::vector<SparseHit> partial;
@@ -330,6 +338,42 @@ TEST_F(SparseIndexDriftTest, BudgetedSearchScoresTheBestPartialMatches) {
       ExpectBudgeted(vocab_, index_, docs_, q, 5, budget, nullptr);
     }
   }
+}
+
+// Under a budget, the terms that can add the most to a score choose the
+// candidates: a concept held by many documents (kind weight 8) is walked
+// before rare character n-grams (kind weight 0.2) whose postings alone
+// would spend the budget, so the documents that share the concept are found.
+TEST(SparseIndexBudget, HeavyCommonTermsChooseBeforeLightRareOnes) {
+  Vocabulary vocab;
+  SparseIndex index(&vocab);
+  // 40 documents hold the concept; the 8 n-grams sit in 10 other documents
+  // each; 100 documents hold neither.
+  for (int64_t id = 0; id < 200; ++id) {
+    std::vector<Feature> f = {{"s:pad" + std::to_string(id), FeatureKind::kSyllable, 1}};
+    if (id < 40) f.push_back({"c:tea_dryer", FeatureKind::kConcept, 1});
+    if (id >= 40 && id < 120) {
+      f.push_back({"n:g" + std::to_string((id - 40) / 10), FeatureKind::kCharNgram, 1});
+    }
+    index.Upsert(id, f);
+  }
+  std::vector<Feature> query = {{"c:tea_dryer", FeatureKind::kConcept, 1}};
+  for (int g = 0; g < 8; ++g) query.push_back({"n:g" + std::to_string(g), FeatureKind::kCharNgram, 1});
+  const SparseVector q = vocab.QueryWeights(query);
+  // 120 postings in all; a budget of 60 fits the concept's 40 and two
+  // n-grams' 10 each (ordered by rarity, six n-grams and no concept).
+  const std::vector<uint32_t> walked = index.WalkedTerms(q, 60);
+  ASSERT_EQ(walked.size(), 3u);
+  EXPECT_EQ(walked[0], vocab.Find("c:tea_dryer"));
+  const std::vector<SparseHit> hits = index.Search(q, 5, nullptr, 60);
+  ASSERT_EQ(hits.size(), 5u);
+  for (const SparseHit& h : hits) {
+    EXPECT_LT(h.id, 40) << "a document without the concept ranked in the top 5";
+    EXPECT_EQ(h.score, index.Score(q, h.id));
+  }
+  // Unbudgeted, or over a budget the query fits, every term is walked.
+  EXPECT_EQ(index.WalkedTerms(q, 0).size(), q.size());
+  EXPECT_EQ(index.WalkedTerms(q, 120).size(), q.size());
 }
 
 TEST_F(SparseIndexDriftTest, BatchScoresEqualSingleScores) {
