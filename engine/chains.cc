@@ -199,6 +199,7 @@ StatusOr<ChainCatalog> ChainCatalog::LoadDir(const std::string& dir) {
 
 Status ChainCatalog::Index() {
   stages_.clear();
+  places_.clear();
   stage_by_id_.clear();
   chain_by_word_.clear();
   for (size_t ci = 0; ci < chains_.size(); ++ci) {
@@ -207,6 +208,7 @@ Status ChainCatalog::Index() {
       if (stages_.size() >= 0xFFFF) return ResourceExhausted("too many chain stages");
       st.index = static_cast<uint16_t>(stages_.size());
       stages_.push_back(&st);
+      places_.push_back({static_cast<uint16_t>(ci), static_cast<uint16_t>(st.position)});
       if (!stage_by_id_.emplace(st.id, &st).second) {
         return InvalidArgument("chain templates: stage id '" + st.id + "' defined twice");
       }

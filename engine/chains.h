@@ -64,6 +64,15 @@ class ChainCatalog {
   size_t stage_count() const { return stages_.size(); }
   // REQUIRES: i < stage_count().
   const ChainStage& stage(size_t i) const { return *stages_[i]; }
+  // A stage's chain (its index in chains()) and position, in one compact
+  // array by stage index: what comparing two actors' stages reads, for
+  // every candidate of a match.
+  struct StagePlace {
+    uint16_t chain;
+    uint16_t position;
+  };
+  // REQUIRES: i < stage_count().
+  StagePlace place(size_t i) const { return places_[i]; }
 
   const Chain* FindChain(std::string_view id) const;
   const ChainStage* FindStage(std::string_view stage_id) const;
@@ -84,6 +93,7 @@ class ChainCatalog {
 
   std::vector<Chain> chains_;
   std::vector<const ChainStage*> stages_;  // by ChainStage::index
+  std::vector<StagePlace> places_;         // by ChainStage::index
   std::unordered_map<std::string, size_t> chain_by_id_;
   std::unordered_map<std::string, const ChainStage*> stage_by_id_;
   std::unordered_map<std::string, size_t> chain_by_word_;  // folded names/words/vsic

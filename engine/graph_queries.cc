@@ -288,11 +288,12 @@ double StageCloseness(const ChainCatalog& catalog, const std::vector<StageAssign
                       uint16_t* best_c) {
   double best = 0;
   for (const auto& fs : fstages) {
-    const ChainStage& a = catalog.stage(fs.stage);
+    const ChainCatalog::StagePlace a = catalog.place(fs.stage);
     for (const auto& cs : cstages) {
-      const ChainStage& b = catalog.stage(cs.stage);
-      if (a.chain_id != b.chain_id) continue;
-      double s = fs.confidence * cs.confidence / (1.0 + std::abs(a.position - b.position));
+      const ChainCatalog::StagePlace b = catalog.place(cs.stage);
+      if (a.chain != b.chain) continue;
+      double s = fs.confidence * cs.confidence /
+                 (1.0 + std::abs(static_cast<int>(a.position) - static_cast<int>(b.position)));
       if (s > best) {
         best = s;
         *best_f = fs.stage;
@@ -332,8 +333,20 @@ void ValueChainGraph::ChainFitScores(std::string_view facility_id,
   std::sort(partners.begin(), partners.end());
   partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
   const auto& fstages = st.info[f].stages;
+  // The candidates' vertices first, then their records and stage lists
+  // prefetched, then the scores: each candidate's record and stage list is
+  // a cache miss of its own, which these passes overlap instead of taking
+  // one after another.
+  std::vector<uint32_t> vertices(candidate_ids.size());
   for (size_t i = 0; i < candidate_ids.size(); ++i) {
-    const uint32_t c = VertexOf(st, candidate_ids[i]);
+    vertices[i] = VertexOf(st, candidate_ids[i]);
+    if (vertices[i] != UINT32_MAX) __builtin_prefetch(&st.info[vertices[i]].stages);
+  }
+  for (uint32_t c : vertices) {
+    if (c != UINT32_MAX) __builtin_prefetch(st.info[c].stages.data());
+  }
+  for (size_t i = 0; i < candidate_ids.size(); ++i) {
+    const uint32_t c = vertices[i];
     if (c == UINT32_MAX) continue;
     uint16_t best_f = 0, best_c = 0;
     const double stage = StageCloseness(*rep_->catalog, fstages, st.info[c].stages, &best_f, &best_c);

@@ -159,7 +159,12 @@ std::string FacilityName(const std::string& product, Rng& rng, std::string* lega
                                        "Doanh nghiệp tư nhân"};
   *legal_form = rng.Pick(kForms);
   std::string name = *legal_form + " " + product + " " + TwoSyllableName(rng);
-  if (rng.Chance(0.15)) name += " " + std::to_string(rng.Between(1, 9));
+  if (rng.Chance(0.15)) {
+    // Appended in two steps: `" " + std::to_string(...)` trips GCC 12's
+    // -Wrestrict false alarm.
+    name += ' ';
+    name += std::to_string(rng.Between(1, 9));
+  }
   return name;
 }
 
