@@ -57,8 +57,9 @@ struct RetrieverOptions {
   size_t dense_candidates = 100;
   size_t sparse_candidates = 100;
   // Work bound of one sparse search, in postings (SparseIndex::Search): a
-  // query over more than this is answered from its rarest terms, then
-  // rescored exactly. Collections whose queries stay below it are searched
+  // query over more than this chooses its candidates by the terms that can
+  // add the most to a score (SparseIndex::WalkedTerms), then rescores them
+  // exactly. Collections whose queries stay below it are searched
   // exhaustively. 0: no bound.
   size_t sparse_posting_budget = 0;
   // The bound grows with the collection: from sparse_posting_budget at up
