@@ -298,7 +298,7 @@ namespace {
 indexer::RetrieverOptions RetrieverOptionsFor(const MatcherOptions& o) {
   indexer::RetrieverOptions r;
   r.lsa.dim = o.dim;
-  r.dense_candidates = o.candidates;
+  r.dense_candidates = o.dense_candidates;
   r.sparse_candidates = o.candidates;
   r.sparse_posting_budget = o.sparse_posting_budget;
   r.sparse_budget_growth_docs = o.sparse_budget_growth_docs;

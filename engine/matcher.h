@@ -90,6 +90,13 @@ struct MatcherOptions {
   // the demo, gen-10k, gen-100k and both bench sets, at 1.6x the cost of a
   // live match.
   size_t candidates = 100;
+  // Of those, how many the similarity side brings into the union (its best
+  // by cosine; the lexical side brings `candidates`). 50 ranked as well as
+  // 100 (gen-100k 0.736 vs 0.735, gen-10k, demo, typo sets and both bench
+  // sets level) for ~7% less per live match: fewer vectors to reconstruct
+  // and fewer BM25 scorings of similarity-only candidates
+  // (docs/performance.md, "Session 13").
+  size_t dense_candidates = 50;
   // Work bound of one lexical candidate search, in postings
   // (indexer::SparseIndex::Search): a query over more chooses its
   // candidates by the terms that can add the most to a score (walked whole

@@ -258,7 +258,7 @@ StatusOr<std::vector<Candidate>> Retriever::Impl::SearchWith(SparseVector qsv, c
     if (part == 0) {
       sparse_hits = SparseTop(qsv, query);
     } else {
-      dense_hits = vectors->Search(qv, std::max(o.dense_candidates, query.k), query.filter);
+      dense_hits = vectors->Search(qv, o.dense_candidates, query.filter);
     }
   });
   if (!dense_hits.ok()) return dense_hits.status();

@@ -53,7 +53,10 @@ struct RetrieverOptions {
   // > 0: vectors come with the documents (ExternalEmbedder of this
   // dimension) instead of the learned projection; queries then need one too.
   int external_dim = 0;
-  // Candidates taken from each side before fusion.
+  // Candidates taken from each side before fusion: the sparse side takes
+  // max(sparse_candidates, k) so that a query's k results are filled, the
+  // dense side dense_candidates whatever k (its own contribution to the
+  // union; session 13: 50 in the matcher, docs/performance.md).
   size_t dense_candidates = 100;
   size_t sparse_candidates = 100;
   // Work bound of one sparse search, in postings (SparseIndex::Search): a

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "indexer/lexicon.h"
 
 namespace ketnoi::indexer {
@@ -183,6 +185,40 @@ TEST(Retriever, ExternalVectorsOfWrongDimensionAreRejected) {
   EXPECT_EQ(r.Search(q).status().code(), StatusCode::kInvalidArgument);
 }
 
+
+// The similarity side brings its own dense_candidates into the union
+// whatever k; the lexical side brings max(sparse_candidates, k), so a query
+// whose words match still fills its k.
+TEST(Retriever, DenseSideBringsItsOwnCountWhateverK) {
+  Analyzer analyzer(nullptr);
+  RetrieverOptions o;
+  o.external_dim = 2;
+  o.dense_candidates = 2;
+  o.sparse_candidates = 2;
+  Retriever r(&analyzer, o);
+  std::vector<Document> docs;
+  for (int64_t id = 1; id <= 8; ++id) {
+    // Documents 1-4 share the word "chè"; every document points its own way.
+    Document d = Doc(id, id <= 4 ? "máy sấy chè số " + std::to_string(id) : "thiết bị khác");
+    d.vector = {static_cast<float>(id), 1.0f};
+    docs.push_back(std::move(d));
+  }
+  ASSERT_TRUE(r.Build(docs).ok());
+  // No word matches: only the two most similar documents come back.
+  Query none = Q("zzz", 6);
+  none.vector = {8, 1};
+  auto hits = r.Search(none);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 2u);
+  for (const Candidate& c : *hits) EXPECT_GE(c.id, 7) << "not among the two most similar";
+  // Words match: the lexical side fills k = 6 with its four matches, the
+  // similarity side adds its two.
+  Query some = Q("chè", 6);
+  some.vector = {8, 1};
+  hits = r.Search(some);
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ(hits->size(), 6u);
+}
 
 // A lexicon concept carries a need across languages: the English catalogue
 // that names the machine scores above (BM25) a Vietnamese one sharing only
