@@ -154,19 +154,19 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // share of recognised words from which concepts and semantic similarity
   // count in full (session 12), so lists ranked with earlier ones are
   // recomputed too. "candidates=", "walk=": how many candidates are ranked
-  // (and how many of them the similarity side brings)
-  // and how the lexical search chooses them over its posting budget
-  // (session 13: the terms that add the most first, not the rarest).
+  // and how many of them the similarity side brings, and how the lexical
+  // search chooses them over its posting budget (session 13: the terms that
+  // add the most first, not the rarest).
   char domain[32];
   std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
-  std::string out = std::string(impl.options.lexical_norm == LexicalNorm::kQuery
-                                    ? "lexical=query-saturating"
-                                    : "lexical=best") +
-                    ";concepts=same-words-half;accent=conflicts;domain=" + domain +
-                    ";candidates=" + std::to_string(impl.options.candidates) + "/" +
-                    std::to_string(impl.options.dense_candidates) +
-                    ";walk=value-first/" + std::to_string(impl.options.sparse_posting_budget) +
-                    ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
+  std::string out =
+      std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
+                                                                   : "lexical=best") +
+      ";concepts=same-words-half;accent=conflicts;domain=" + domain +
+      ";candidates=" + std::to_string(impl.options.candidates) + "/" +
+      std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
+      std::to_string(impl.options.sparse_posting_budget) +
+      ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
   if (impl.suppliers.retriever != nullptr) {
     out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());
   }

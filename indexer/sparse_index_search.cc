@@ -70,7 +70,9 @@ std::vector<uint32_t> SparseIndex::WalkedTerms(const SparseVector& query,
     total += m.postings[q.id].size();
   }
   std::vector<uint32_t> out;
-  if (max_postings > 0 && total > max_postings) terms = m.BudgetedTerms(std::move(terms), max_postings);
+  if (max_postings > 0 && total > max_postings) {
+    terms = m.BudgetedTerms(std::move(terms), max_postings);
+  }
   for (const auto& [id, weight] : terms) out.push_back(id);
   return out;
 }
@@ -141,7 +143,7 @@ std::vector<SparseHit> SparseIndex::Search(const SparseVector& query, size_t k,
     // (BudgetedTerms), then the best partial scores scored exactly.
     std::vector<std::pair<uint32_t, float>> walk;
     for (const Term& t : terms) walk.emplace_back(t.id, t.weight);
-    walk = m.BudgetedTerms(walk, max_postings);
+    walk = m.BudgetedTerms(std::move(walk), max_postings);
     std::vector<uint32_t> walked;
     for (const auto& [id, weight] : walk) walked.push_back(id);
     const size_t rescore = std::max(2 * k, k + 64);

@@ -185,7 +185,6 @@ TEST(Retriever, ExternalVectorsOfWrongDimensionAreRejected) {
   EXPECT_EQ(r.Search(q).status().code(), StatusCode::kInvalidArgument);
 }
 
-
 // The similarity side brings its own dense_candidates into the union
 // whatever k; the lexical side brings max(sparse_candidates, k), so a query
 // whose words match still fills its k.

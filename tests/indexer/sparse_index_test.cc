@@ -358,7 +358,9 @@ TEST(SparseIndexBudget, HeavyCommonTermsChooseBeforeLightRareOnes) {
     index.Upsert(id, f);
   }
   std::vector<Feature> query = {{"c:tea_dryer", FeatureKind::kConcept, 1}};
-  for (int g = 0; g < 8; ++g) query.push_back({"n:g" + std::to_string(g), FeatureKind::kCharNgram, 1});
+  for (int g = 0; g < 8; ++g) {
+    query.push_back({"n:g" + std::to_string(g), FeatureKind::kCharNgram, 1});
+  }
   const SparseVector q = vocab.QueryWeights(query);
   // 120 postings in all; a budget of 60 fits the concept's 40 and two
   // n-grams' 10 each (ordered by rarity, six n-grams and no concept).
