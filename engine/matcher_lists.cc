@@ -156,14 +156,16 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // recomputed too. "candidates=", "walk=": how many candidates are ranked
   // and how many of them the similarity side brings, and how the lexical
   // search chooses them over its posting budget (session 13: the terms that
-  // add the most first, not the rarest).
+  // add the most first, not the rarest). "sector=": how a text's chain is
+  // read from its concepts (session 14: a metal named beside a machine
+  // gives none, ChainEvidence).
   char domain[32];
   std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
   std::string out =
       std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
                                                                    : "lexical=best") +
-      ";concepts=same-words-half;accent=conflicts;domain=" + domain +
-      ";candidates=" + std::to_string(impl.options.candidates) + "/" +
+      ";concepts=same-words-half;accent=conflicts;sector=metal-beside-machine-mute;domain=" +
+      domain + ";candidates=" + std::to_string(impl.options.candidates) + "/" +
       std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
       std::to_string(impl.options.sparse_posting_budget) +
       ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));

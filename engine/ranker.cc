@@ -106,6 +106,34 @@ std::string ChainOfConcept(std::string_view id) {
   return "";
 }
 
+std::vector<bool> ChainEvidence(const indexer::Analysis& a, const indexer::Lexicon* lexicon) {
+  std::vector<bool> counts(a.concepts.size(), true);
+  if (lexicon == nullptr) return counts;
+  const auto is_metal = [&](const indexer::ConceptHit& h) {
+    if (ChainOfConcept(h.concept_id) != "mechanical") return false;
+    const indexer::Concept* c = lexicon->Find(h.concept_id);
+    return c != nullptr && c->category == "material";
+  };
+  std::vector<const std::string*> metal_spans;
+  bool beside_other = false;
+  for (const indexer::ConceptHit& h : a.concepts) {
+    if (h.broader) continue;
+    if (is_metal(h)) {
+      metal_spans.push_back(&h.matched);
+    } else {
+      beside_other = true;
+    }
+  }
+  if (!beside_other || metal_spans.empty()) return counts;
+  // A broader hit carries the span of the hit that brought it.
+  for (size_t i = 0; i < a.concepts.size(); ++i) {
+    for (const std::string* span : metal_spans) {
+      if (a.concepts[i].matched == *span) counts[i] = false;
+    }
+  }
+  return counts;
+}
+
 double GeographyValue(const MatchSide& need, const MatchSide& cand, std::optional<double>* km,
                       bool* serves) {
   *serves = false;
@@ -205,8 +233,9 @@ bool Has(const std::vector<uint64_t>& sorted, uint64_t h) {
 
 }  // namespace
 
-RankKeys RankKeys::Of(const indexer::Analysis& a) {
+RankKeys RankKeys::Of(const indexer::Analysis& a, const indexer::Lexicon* lexicon) {
   RankKeys k;
+  const std::vector<bool> chain_evidence = ChainEvidence(a, lexicon);
   std::string folded;
   for (const auto& f : a.features) {
     if (f.kind != indexer::FeatureKind::kAccented) continue;
@@ -226,7 +255,7 @@ RankKeys RankKeys::Of(const indexer::Analysis& a) {
     if (seen) continue;
     k.concept_order.emplace_back(i, h);
     k.concepts.push_back(h);
-    std::string chain = ChainOfConcept(id);
+    std::string chain = chain_evidence[i] ? ChainOfConcept(id) : std::string();
     if (!chain.empty() && std::find(k.chains.begin(), k.chains.end(), chain) == k.chains.end()) {
       k.chains.push_back(std::move(chain));
     }
@@ -487,8 +516,9 @@ void Ranker::Reason(const MatchSide& need, const MatchSide& cand, Direction dire
 namespace {
 
 // A side's rank keys: its own when kept with it, else computed into `own`.
-const RankKeys& KeysOf(const MatchSide& side, std::optional<RankKeys>* own) {
-  return side.keys != nullptr ? *side.keys : own->emplace(RankKeys::Of(*side.analysis));
+const RankKeys& KeysOf(const MatchSide& side, std::optional<RankKeys>* own,
+                       const indexer::Lexicon* lexicon) {
+  return side.keys != nullptr ? *side.keys : own->emplace(RankKeys::Of(*side.analysis, lexicon));
 }
 
 }  // namespace
@@ -506,8 +536,8 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   const indexer::Analysis& ca = *cand.analysis;
   auto set = [&](RankFeature f, double v) { e.values[static_cast<int>(f)] = v; };
   std::optional<RankKeys> own_need, own_cand;
-  const RankKeys& nk = KeysOf(need, &own_need);
-  const RankKeys& ck = KeysOf(cand, &own_cand);
+  const RankKeys& nk = KeysOf(need, &own_need, lexicon_);
+  const RankKeys& ck = KeysOf(cand, &own_cand, lexicon_);
   // Outside the domain (a need of which the lexicon recognises almost
   // nothing) concepts are incidental and the projection is noise next to
   // the words: both count in proportion (docs/matching.md, "Needs the
@@ -541,7 +571,7 @@ void Ranker::Notes(const MatchSide& need, const MatchSide& cand, Explanation* e)
   e->capacity_note.clear();
   e->price_note.clear();
   std::optional<RankKeys> own_need, own_cand;
-  ConceptValue(*need.analysis, KeysOf(need, &own_need), KeysOf(cand, &own_cand),
+  ConceptValue(*need.analysis, KeysOf(need, &own_need, lexicon_), KeysOf(cand, &own_cand, lexicon_),
                &e->matched_concepts);
   CapacityValue(*need.analysis, *cand.analysis, &e->capacity_note);
   BudgetValue(need.budget_vnd, *need.analysis, *cand.analysis, &e->price_note);

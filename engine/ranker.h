@@ -105,7 +105,8 @@ struct RankKeys {
   // similarity in full from kRecognizedForFullWeight up.
   double recognized = 0;
 
-  static RankKeys Of(const indexer::Analysis& a);
+  // `lexicon` tells which concepts give a chain (ChainEvidence); null: all.
+  static RankKeys Of(const indexer::Analysis& a, const indexer::Lexicon* lexicon = nullptr);
 };
 
 // One side of a match, as the ranker sees it.
@@ -245,5 +246,13 @@ double SectorValue(std::string_view chain, const RankKeys& cand);
 // The chain a concept id belongs to ("tea.dryer" -> "tea", "mech.lathe" ->
 // "mechanical"); "" for generic concepts.
 std::string ChainOfConcept(std::string_view concept_id);
+// Which of `a.concepts` say what chain the text belongs to: all but a metal
+// (a material of the mechanical chain: steel, stainless steel, aluminium,
+// cast iron) named beside other concepts, and the broader concepts that
+// metal brought (the hits of the same span). Beside a machine or a product
+// a metal is what that thing is built of: "máy sấy chè inox 304" is a tea
+// dryer, not metalwork. Named alone ("thép tấm", "inox 304 cuộn") it is the
+// purchase itself and counts. Without a lexicon (no categories) all count.
+std::vector<bool> ChainEvidence(const indexer::Analysis& a, const indexer::Lexicon* lexicon);
 
 }  // namespace ketnoi::engine

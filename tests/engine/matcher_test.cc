@@ -273,6 +273,23 @@ TEST_F(SmallMarket, ListsWithoutHeadsAreMergedAndGetHeads) {
   EXPECT_TRUE(head.ok());
 }
 
+// A need typed without a sector takes its chain from its words: a tea
+// dryer "bằng inox" is the tea chain's, so the tea dryer maker fits the
+// sector rather than costing it (the metal does not make it metalwork).
+TEST_F(SmallMarket, MetalInANeedDoesNotMakeItMetalwork) {
+  SearchRequest req;
+  req.text = "Cần máy sấy chè bằng inox 304, công suất 500 kg/ngày";
+  req.province = "Thái Nguyên";
+  req.k = 10;
+  req.filters.min_score = -10;
+  auto list = engine_->matcher()->Search(req);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  const MatchItem* s1 = Find(*list, "S1");
+  ASSERT_NE(s1, nullptr);
+  EXPECT_DOUBLE_EQ(s1->explanation.values[static_cast<int>(RankFeature::kSector)], 1.0);
+  EXPECT_EQ(list->items[0].id, "S1");
+}
+
 TEST_F(SmallMarket, CapacityTenTimesOffDrops) {
   MatchList l = MatchN1();
   const MatchItem* s3 = Find(l, "S3");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -104,6 +105,24 @@ TEST_F(RankerFeatures, SectorRewardsTheSameChainAndCostsAnotherOne) {
   EXPECT_DOUBLE_EQ(SectorValue("tea", A("máy vò chè, máy sấy chè")), 1.0);
   EXPECT_DOUBLE_EQ(SectorValue("tea", A("máy may công nghiệp, máy vắt sổ")), -0.5);
   EXPECT_DOUBLE_EQ(SectorValue("", A("máy vò chè")), 0.0);
+}
+
+// A metal named beside a machine is what the machine is built of, not the
+// text's chain; named alone it is the purchase (ChainEvidence).
+TEST_F(RankerFeatures, MetalBesideAMachineGivesNoChain) {
+  const auto chains = [&](const std::string& text, const indexer::Lexicon* lexicon) {
+    return RankKeys::Of(A(text), lexicon).chains;
+  };
+  using Chains = std::vector<std::string>;
+  EXPECT_EQ(chains("Chế tạo máy sấy chè bằng inox 304", lexicon_), Chains{"tea"});
+  EXPECT_EQ(chains("Cần mua inox 304 tấm và thép hộp", lexicon_), Chains{"mechanical"});
+  // Without the lexicon's categories every concept gives its chain.
+  const Chains all = chains("Chế tạo máy sấy chè bằng inox 304", nullptr);
+  EXPECT_NE(std::find(all.begin(), all.end(), "mechanical"), all.end());
+  // A dryer maker that writes its steel grade is still in the tea chain only.
+  const RankKeys maker = RankKeys::Of(A("Máy sấy chè băng tải, khung inox 304"), lexicon_);
+  EXPECT_DOUBLE_EQ(SectorValue("tea", maker), 1.0);
+  EXPECT_DOUBLE_EQ(SectorValue("mechanical", maker), -0.5);
 }
 
 TEST_F(RankerFeatures, ScoreWithKeysEqualsScoreWithout) {
