@@ -156,7 +156,8 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // recomputed too. "candidates=", "walk=": how many candidates are ranked
   // and how many of them the similarity side brings, and how the lexical
   // search chooses them over its posting budget (session 13: the terms that
-  // add the most first, not the rarest). "sector=": how a text's chain is
+  // add the most first, not the rarest; session 14: from how many documents
+  // its budget grows). "sector=": how a text's chain is
   // read from its concepts (session 14: a metal named beside a machine
   // gives none, ChainEvidence).
   char domain[32];
@@ -167,7 +168,8 @@ std::string RankingOf(const Matcher::Impl& impl) {
       ";concepts=same-words-half;accent=conflicts;sector=metal-beside-machine-mute;domain=" +
       domain + ";candidates=" + std::to_string(impl.options.candidates) + "/" +
       std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
-      std::to_string(impl.options.sparse_posting_budget) +
+      std::to_string(impl.options.sparse_posting_budget) + "/grow-from-" +
+      std::to_string(impl.options.sparse_budget_growth_docs) +
       ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
   if (impl.suppliers.retriever != nullptr) {
     out += ";analysis=" + hex(impl.suppliers.retriever->Fingerprint());
