@@ -239,7 +239,10 @@ std::vector<float> SparseIndex::Score(const SparseVector& query,
   std::vector<const Slot*> docs(ids.size(), nullptr);
   for (size_t i = 0; i < ids.size(); ++i) {
     auto it = m.slot_of.find(ids[i]);
-    if (it != m.slot_of.end()) docs[i] = &m.slots[it->second];
+    if (it != m.slot_of.end()) {
+      docs[i] = &m.slots[it->second];
+      __builtin_prefetch(docs[i]);  // its term list's address, needed below
+    }
   }
   SearchScratch& sc = sparse_internal::ThreadScratch();
   const Bm25Params cur = CurrentParams(*m.vocab);
@@ -429,6 +432,11 @@ std::vector<SparseHit> SparseIndex::Impl::Rescore(const SparseVector& query,
     SetQuery(mine, query);
     for (uint32_t term : walked) MarkWalked(mine, term);
     const size_t first = n * part / parts, last = n * (part + 1) / parts;
+    // The slot records first (each a cache miss of its own that the term
+    // list's address depends on), then each term list one candidate ahead.
+    for (size_t i = first; i < last; ++i) {
+      __builtin_prefetch(&slots[static_cast<uint32_t>(by_walk[i].id)]);
+    }
     for (size_t i = first; i < last; ++i) {
       if (i + 1 < last) PrefetchTerms(slots[static_cast<uint32_t>(by_walk[i + 1].id)]);
       float part_score = 0;
