@@ -116,17 +116,20 @@ std::vector<bool> ChainEvidence(const indexer::Analysis& a, const indexer::Lexic
   };
   std::vector<const std::string*> metal_spans;
   bool beside_other = false;
-  for (const indexer::ConceptHit& h : a.concepts) {
+  for (size_t i = 0; i < a.concepts.size(); ++i) {
+    const indexer::ConceptHit& h = a.concepts[i];
     if (h.broader) continue;
     if (is_metal(h)) {
       metal_spans.push_back(&h.matched);
+      counts[i] = false;
     } else {
       beside_other = true;
     }
   }
-  if (!beside_other || metal_spans.empty()) return counts;
+  if (!beside_other) return std::vector<bool>(a.concepts.size(), true);
   // A broader hit carries the span of the hit that brought it.
   for (size_t i = 0; i < a.concepts.size(); ++i) {
+    if (!a.concepts[i].broader) continue;
     for (const std::string* span : metal_spans) {
       if (a.concepts[i].matched == *span) counts[i] = false;
     }
