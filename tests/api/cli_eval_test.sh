@@ -13,6 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir "$tmp/beir"
+ls /tmp | grep "^ketnoi-eval-beir-" | sort > "$tmp/converted.before" || true
 long=$(python3 -c 'print("máy sấy chè băng tải " * 600)')
 cat > "$tmp/beir/corpus.jsonl" <<JSON
 {"id": "d1", "title": "Máy sấy chè băng tải", "text": "máy sấy chè 500 kg/ngày, inox 304"}
@@ -41,7 +42,11 @@ grep -q "^full pipeline on " "$tmp/ranker.out" || fail "--ranker did not run the
 grep -q "^all .*queries=3 " "$tmp/ranker.out" || fail "ranker: not 3 queries scored"
 tail -1 "$tmp/ranker.out" | grep -Eq '^nDCG@10=[0-9.]+ recall@10=1\.000 MRR@10=[0-9.]+$' \
   || fail "ranker: last line or recall@10"
-ls /tmp | grep -q "^ketnoi-eval-beir-" && fail "converted dataset left in /tmp" || true
+# Only this script's runs count: another process's eval may be converting
+# at the same time (or have been killed mid-run).
+ls /tmp | grep "^ketnoi-eval-beir-" | sort > "$tmp/converted.after" || true
+comm -13 "$tmp/converted.before" "$tmp/converted.after" | grep -q . \
+  && fail "converted dataset left in /tmp" || true
 
 # 2. A malformed corpus line.
 sed -i '2s/.*/{"id": "d2", "title": /' "$tmp/beir/corpus.jsonl"
