@@ -11,6 +11,7 @@
 
 #include "api/commands.h"
 #include "api/eval_sets.h"
+#include "common/cleanup_on_signal.h"
 #include "engine/evaluate.h"
 #include "indexer/eval.h"
 
@@ -94,6 +95,7 @@ int RunPipelineEval(const EvalArgs& args) {
     converted = (std::filesystem::temp_directory_path() /
                  ("ketnoi-eval-beir-" + std::to_string(::getpid())))
                     .string();
+    CleanupOnSignal::Add(converted);
     if (Status s = WriteBeirAsDataset(dataset, converted); !s.ok()) {
       std::filesystem::remove_all(converted);
       std::fprintf(stderr, "ketnoi eval: %s\n", s.ToString().c_str());
@@ -102,7 +104,10 @@ int RunPipelineEval(const EvalArgs& args) {
     dataset = converted;
   }
   auto report = engine::EvaluatePipeline(dataset, options);
-  if (!converted.empty()) std::filesystem::remove_all(converted);
+  if (!converted.empty()) {
+    std::filesystem::remove_all(converted);
+    CleanupOnSignal::Forget(converted);
+  }
   if (!report.ok()) {
     std::fprintf(stderr, "ketnoi eval: %s\n", report.status().ToString().c_str());
     return report.status().code() == StatusCode::kInvalidArgument ? 2 : 1;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cleanup_on_signal.h"
 #include "engine/engine.h"
 #include "engine/feedback.h"
 #include "engine/store.h"
@@ -69,14 +70,19 @@ StatusOr<PipelineEvalReport> EvaluatePipeline(const std::string& dataset_dir,
              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())))
                .string();
   }
+  // A temporary store goes when the evaluation ends, and when the process
+  // is interrupted (a store of a large set holds gigabytes).
   struct Cleanup {
     std::string dir;
     bool remove;
     ~Cleanup() {
+      if (!remove) return;
       std::error_code ec;
-      if (remove) std::filesystem::remove_all(dir, ec);
+      std::filesystem::remove_all(dir, ec);
+      CleanupOnSignal::Forget(dir);
     }
   } cleanup{work, options.work_dir.empty()};
+  if (cleanup.remove) CleanupOnSignal::Add(work);
 
   EngineOptions eo;
   eo.db = work;

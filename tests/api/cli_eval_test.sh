@@ -5,7 +5,10 @@
 #     every judged query and end with the "nDCG@10=... recall@10=... MRR@10=..." line;
 #     the right documents are found (recall@10 = 1 on this small set), a text
 #     over the dataset format's 8,192 bytes included;
-#  2. a malformed corpus line: exit status 2 and the message names file:line.
+#  2. a malformed corpus line: exit status 2 and the message names file:line;
+#  3. interrupted (SIGTERM) while it evaluates data/demo, and cut off by a
+#     reader that goes away (SIGPIPE): no temporary store or converted
+#     dataset is left in /tmp, and SIGTERM's exit status is 143.
 set -euo pipefail
 ketnoi=$1
 tmp=$(mktemp -d)
@@ -54,4 +57,25 @@ status=0
 "$ketnoi" eval "$tmp/beir" --ranker > /dev/null 2>"$tmp/bad.err" || status=$?
 [[ $status == 2 ]] || fail "malformed corpus: exit status $status, expected 2"
 grep -q "corpus.jsonl:2" "$tmp/bad.err" || { cat "$tmp/bad.err"; fail "message does not name corpus.jsonl:2"; }
+
+# 3. Interrupted runs leave nothing behind.
+demo="$(cd "$(dirname "$0")/../.." && pwd)/data/demo"
+"$ketnoi" eval "$demo" > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do
+  compgen -G "/tmp/ketnoi-eval-$pid-*" > /dev/null && break
+  sleep 0.05
+done
+compgen -G "/tmp/ketnoi-eval-$pid-*" > /dev/null || fail "interrupt: no temporary store seen"
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+[[ $status -eq 143 ]] || fail "interrupt: exit status $status, expected 143"
+compgen -G "/tmp/ketnoi-eval-$pid-*" > /dev/null && fail "interrupt: temporary store left" || true
+# The reader of its log goes away after the first line, while it evaluates.
+ls /tmp | grep "^ketnoi-eval" | sort > "$tmp/before.pipe" || true
+"$ketnoi" eval "$demo" 2>&1 | head -1 > /dev/null || true
+sleep 0.5
+ls /tmp | grep "^ketnoi-eval" | sort > "$tmp/after.pipe" || true
+comm -13 "$tmp/before.pipe" "$tmp/after.pipe" | grep -q . && fail "cut off: files left in /tmp" || true
 echo "cli_eval_test: ok"
