@@ -98,6 +98,7 @@ int RunPipelineEval(const EvalArgs& args) {
     CleanupOnSignal::Add(converted);
     if (Status s = WriteBeirAsDataset(dataset, converted); !s.ok()) {
       std::filesystem::remove_all(converted);
+      CleanupOnSignal::Forget(converted);
       std::fprintf(stderr, "ketnoi eval: %s\n", s.ToString().c_str());
       return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? 2 : 1;
     }

@@ -74,10 +74,10 @@ class SparseIndex {
   // exactly and the top k returned. The terms left out (low weight and
   // many postings, e.g. character n-grams) still count in every score but
   // do not choose the candidates. Below the budget, or with 0, every
-  // posting of every term is walked and the top k is the exact one. Large searches are split into
-  // parts run on idle helper threads (HelperPool::Shared()): the walk by
-  // document range, the exact scoring by candidate; the result is the same
-  // as a serial search's, to the bit.
+  // posting of every term is walked and the top k is the exact one. Large
+  // searches are split into parts run on idle helper threads
+  // (HelperPool::Shared()): the walk by document range, the exact scoring
+  // by candidate; the result is the same as a serial search's, to the bit.
   std::vector<SparseHit> Search(const SparseVector& query, size_t k,
                                 const IdFilter* filter = nullptr,
                                 size_t max_postings = 0) const;
