@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -34,6 +35,29 @@ void OnSignal(int sig) {
   errno = saved;
 }
 
+// The other threads run on while the watcher removes: a store being opened
+// or flushed creates files in the directory as it goes, so one remove_all
+// can find the directory not empty at its end. The directory is first renamed
+// away (files then created by path fail instead of landing in it), and the
+// removal is retried until the path and the renamed copy are gone (a writer
+// that creates its directories anew brings the path back: removed again).
+void RemoveWhileOthersWrite(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string away = path + ".removing";
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+      fs::rename(path, away, ec);
+      if (ec) fs::remove_all(path, ec);
+    }
+    ec.clear();
+    fs::remove_all(away, ec);
+    std::error_code e1, e2;
+    if (!fs::exists(path, e1) && !e1 && !fs::exists(away, e2) && !e2) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 void Watch() {
   unsigned char sig = 0;
   while (true) {
@@ -45,10 +69,7 @@ void Watch() {
   {
     Registry& r = TheRegistry();
     std::lock_guard lock(r.mu);
-    for (const std::string& p : r.paths) {
-      std::error_code ec;
-      std::filesystem::remove_all(p, ec);
-    }
+    for (const std::string& p : r.paths) RemoveWhileOthersWrite(p);
   }
   ::_exit(128 + sig);
 }
