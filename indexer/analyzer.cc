@@ -186,15 +186,22 @@ Analysis Analyzer::Analyze(std::string_view text) const {
   a.length = toks.tokens.size();
   Collector c(toks.tokens.size() * 12 + 8);
   const Token* prev = nullptr;
+  // The opening of a long text counts more (AnalyzerOptions::lead_tokens).
+  const size_t lead = options_.lead_tokens > 0 &&
+                              toks.tokens.size() > 2 * static_cast<size_t>(options_.lead_tokens)
+                          ? static_cast<size_t>(options_.lead_tokens)
+                          : 0;
+  size_t index = 0;
   for (const Token& t : toks.tokens) {
-    if (options_.syllables) c.Add(FeatureKind::kSyllable, "s:", t.folded);
-    if (options_.accented && t.diacritics) c.Add(FeatureKind::kAccented, "a:", t.accented);
+    const float cw = index++ < lead ? 1 + options_.lead_extra : 1;
+    if (options_.syllables) c.Add(FeatureKind::kSyllable, "s:", t.folded, cw);
+    if (options_.accented && t.diacritics) c.Add(FeatureKind::kAccented, "a:", t.accented, cw);
     bool word = t.kind == TokenKind::kWord;
     if (options_.bigrams && word && prev != nullptr && !t.phrase_start) {
       std::string body;
       body.reserve(prev->folded.size() + 1 + t.folded.size());
       body.append(prev->folded).append("_").append(t.folded);
-      c.Add(FeatureKind::kBigram, "b:", body);
+      c.Add(FeatureKind::kBigram, "b:", body, cw);
     }
     if (options_.char_ngrams && word) c.AddNgrams(t.folded, options_.ngram_min, options_.ngram_max);
     prev = word ? &t : nullptr;

@@ -69,6 +69,14 @@ struct AnalyzerOptions {
   bool concepts = true;
   bool expand_broader = true;  // add broader concepts of each hit
   bool codes = true;           // "c:" model and part codes (CodeTerms)
+  // The opening of a long text says what it is about (a catalogue's first
+  // line, an answer that restates the question before it explains): in a
+  // text of more than 2 * lead_tokens tokens, the syllables, accented
+  // syllables and bigrams of its first lead_tokens tokens count
+  // 1 + lead_extra times, as a title field would. Shorter texts (most needs,
+  // product names) are read evenly. 0 turns it off.
+  int lead_tokens = 30;
+  float lead_extra = 1.0f;
 };
 
 // The code terms of one folded word or joined compound: the word itself

@@ -422,11 +422,12 @@ StatusOr<std::vector<Candidate>> Retriever::ScoreDocuments(const PreparedQuery& 
 SparseVector Retriever::Impl::WeightsOf(const PreparedQuery& query) const {
   SparseVector qsv;
   qsv.reserve(query.terms.size());
-  // (kind weight * idf) * count, in that order, as QueryWeights computes it.
+  // (kind weight * idf) * QueryCount(count), in that order, as QueryWeights
+  // computes it.
   const KindWeights& fw = vocab->options().weights;
   for (const WeightedTerm& t : query.terms) {
     if (vocab->df(t.id) == 0) continue;
-    const float w = fw.Of(vocab->kind(t.id)) * vocab->Idf(t.id) * t.weight;
+    const float w = fw.Of(vocab->kind(t.id)) * vocab->Idf(t.id) * vocab->QueryCount(t.weight);
     if (w > 0) qsv.push_back({t.id, w});
   }
   if (!query.unknown.empty() && vocab->size() != query.vocabulary_size) {

@@ -60,6 +60,7 @@ constexpr std::string_view kProbeTexts[] = {
 void PutOptions(internal::Writer* w, const RetrieverOptions& o) {
   w->Put(o.vocabulary.k1);
   w->Put(o.vocabulary.b);
+  w->Put(o.vocabulary.query_k3);
   for (float x : o.vocabulary.weights.w) w->Put(x);
   const LsaOptions& l = o.lsa;
   w->Put<int32_t>(l.dim);
@@ -92,6 +93,8 @@ void PutAnalyzer(internal::Writer* w, const Analyzer& analyzer) {
   }
   w->Put<int32_t>(a.ngram_min);
   w->Put<int32_t>(a.ngram_max);
+  w->Put<int32_t>(a.lead_tokens);
+  w->Put(a.lead_extra);
   if (const Lexicon* lex = analyzer.lexicon()) {
     w->Put<uint64_t>(lex->size());
     for (const Concept& c : lex->concepts()) {

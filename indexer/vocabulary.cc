@@ -149,7 +149,7 @@ SparseVector Vocabulary::QueryWeights(const std::vector<Feature>& features) cons
   for (const Feature& f : features) {
     uint32_t id = Find(f.term);
     if (id == kUnknown || dict_->df[id] == 0) continue;
-    float w = options_.weights.Of(f.kind) * Idf(id) * f.count;
+    float w = options_.weights.Of(f.kind) * Idf(id) * QueryCount(f.count);
     if (w > 0) out.push_back({id, w});
   }
   SortById(&out);

@@ -56,6 +56,13 @@ struct VocabularyOptions {
   // repeated terms count longer; b = 0 ignores document length.
   float k1 = 1.2f;
   float b = 0.9f;
+  // Query-side saturation (BM25's k3): a term a query repeats c > 1 times
+  // counts (k3 + 1) c / (k3 + c), so at most k3 + 1 times, and a long,
+  // wordy query ("... tiêm vaccine Covid-19 không? ... vaccine Covid-19 ạ?")
+  // is not steered by what it happens to repeat. Counts up to 1 (one
+  // occurrence, a field weight below 1, a broader concept) are kept as they
+  // are. 0 counts linearly.
+  float query_k3 = 1.0f;
 };
 
 struct WeightedTerm {
@@ -109,7 +116,12 @@ class Vocabulary {
   // BM25 term-frequency part for a document of length `len` in that kind.
   float Bm25Tf(float tf, float len, FeatureKind kind) const;
 
-  // Query-side weights: kind weight * idf * count, known terms only.
+  // A query term's count after the query-side saturation (query_k3).
+  float QueryCount(float count) const {
+    const float k3 = options_.query_k3;
+    return k3 > 0 && count > 1 ? (k3 + 1) * count / (k3 + count) : count;
+  }
+  // Query-side weights: kind weight * idf * QueryCount(count), known terms only.
   SparseVector QueryWeights(const std::vector<Feature>& features) const;
   // (1 + ln tf) * idf * kind weight over known terms, L2-normalised.
   SparseVector TfIdf(const std::vector<Feature>& features) const;

@@ -171,6 +171,7 @@ bool ApplySetting(const std::string& setting, ketnoi::indexer::RetrieverOptions*
       {"dense_weight", &o->dense_weight},
       {"sparse_weight", &o->sparse_weight},
       {"k1", &o->vocabulary.k1},
+      {"query_k3", &o->vocabulary.query_k3},
       {"b", &o->vocabulary.b},
       {"w.syllable", &o->vocabulary.weights.w[0]},
       {"w.accented", &o->vocabulary.weights.w[1]},
@@ -209,7 +210,7 @@ constexpr const char* kUsage =
     "usage: compare [--engines LIST] [--set NAME=VALUE]... [--misses] DATASET_DIR...\n"
     "  --engines LIST    comma-separated subset of ketnoi,sqlite-fts5,xapian-bm25 (default all)\n"
     "  --set NAME=VALUE  a ketnoi retriever option: dense_weight, sparse_weight, k1, b,\n"
-    "                    w.syllable, w.accented, w.bigram, w.ngram, w.concept, w.unit,\n"
+    "                    query_k3, w.syllable, w.accented, w.bigram, w.ngram, w.concept, w.unit,\n"
     "                    lsa.dim, dense_candidates, sparse_candidates, prf_docs, prf_terms,\n"
     "                    prf_weight, fusion (0 linear, 1 min-max, 2 reciprocal rank),\n"
     "                    rrf_k, lsa.exponent, lsa.concept_weight, lsa.kinds (bit i:\n"

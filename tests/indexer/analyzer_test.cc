@@ -121,6 +121,34 @@ TEST(Analyzer, OptionsTurnFeaturesOff) {
   EXPECT_EQ(CountKind(a, FeatureKind::kSyllable), 3);
 }
 
+TEST(Analyzer, TheOpeningOfALongTextCountsMore) {
+  // 3 + 66 + 3 = 72 tokens: more than twice the 30-token opening.
+  std::string long_text = "máy sấy chè";
+  for (int i = 0; i < 33; ++i) long_text += " xưởng gỗ";
+  long_text += " máy sấy chè";
+  Analyzer an(nullptr);
+  Analysis a = an.Analyze(long_text);
+  ASSERT_EQ(a.length, 72u);
+  // "máy sấy chè" once in the opening (x2), once after it (x1).
+  EXPECT_FLOAT_EQ(Count(a, "s:che"), 3);
+  EXPECT_FLOAT_EQ(Count(a, "a:chè"), 3);
+  EXPECT_FLOAT_EQ(Count(a, "b:may_say"), 3);
+  // 13 of the 33 "gỗ" fall within the opening (tokens 4, 6, ..., 28).
+  EXPECT_FLOAT_EQ(Count(a, "s:go"), 33 + 13);
+  // Character n-grams and the length are read evenly.
+  EXPECT_FLOAT_EQ(Count(a, "g:#che"), 2);
+
+  // A short text (most needs, product names) is read evenly.
+  Analysis s = an.Analyze("máy sấy chè cho hợp tác xã chè");
+  EXPECT_FLOAT_EQ(Count(s, "s:che"), 2);
+  EXPECT_FLOAT_EQ(Count(s, "s:may"), 1);
+
+  // lead_tokens = 0 turns it off.
+  AnalyzerOptions off;
+  off.lead_tokens = 0;
+  EXPECT_FLOAT_EQ(Count(Analyzer(nullptr, off).Analyze(long_text), "s:che"), 2);
+}
+
 TEST(Analyzer, EmptyAndPunctuationOnly) {
   Analyzer an(nullptr);
   EXPECT_TRUE(an.Analyze("").features.empty());

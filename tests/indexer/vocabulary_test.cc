@@ -49,6 +49,29 @@ TEST(Vocabulary, KindWeightsScaleQueryWeights) {
   EXPECT_NEAR(q[1].weight, 2 * q[0].weight, 1e-5);  // same df, double weight
 }
 
+TEST(Vocabulary, QueryCountsSaturateAboveOne) {
+  Vocabulary v;
+  v.AddDocument(Doc({{"s:may", 1}, {"s:che", 1}}));
+  v.AddDocument(Doc({{"s:lua", 1}}));
+  auto weight = [](const Vocabulary& voc, float count) {
+    auto q = voc.QueryWeights(Doc({{"s:che", count}}));
+    return q.size() == 1 ? q[0].weight : -1.0f;
+  };
+  const float once = weight(v, 1);
+  ASSERT_GT(once, 0);
+  // k3 = 1: a term repeated c times counts 2c / (1 + c): 3 times -> 1.5.
+  EXPECT_NEAR(weight(v, 3) / once, 1.5, 1e-5);
+  EXPECT_NEAR(weight(v, 100) / once, 200.0 / 101, 1e-4);
+  // Counts up to 1 (a field weight, a broader concept) are kept.
+  EXPECT_NEAR(weight(v, 0.5f) / once, 0.5, 1e-5);
+  EXPECT_FLOAT_EQ(v.QueryCount(0.3f), 0.3f);
+  // k3 = 0 counts linearly.
+  VocabularyOptions linear;
+  linear.query_k3 = 0;
+  v.set_options(linear);
+  EXPECT_NEAR(weight(v, 3) / once, 3, 1e-5);
+}
+
 TEST(Vocabulary, TfIdfIsUnitLength) {
   Vocabulary v;
   v.AddDocument(Doc({{"s:may", 3}, {"s:say", 1}}));
