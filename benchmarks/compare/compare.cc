@@ -315,6 +315,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::string base = dir.substr(dir.find_last_of('/', dir.size() - 2) + 1);
+    // A dataset with needs of both kinds: each subset over both, too (the
+    // demo's needs typed without diacritics, of either kind).
+    std::map<std::string, std::map<std::string, MetricsAccumulator>> both;  // subset -> engine
+    std::vector<std::string> engine_order;
     for (const EvalSet& set : *sets) {
       if (set.queries.empty()) continue;
       std::string label = sets->size() > 1 ? base + "/" + set.name : base;
@@ -351,10 +355,17 @@ int main(int argc, char** argv) {
             missed.push_back(line);
           }
           for (const auto& [name, ids] : set.subsets) {
-            if (ids.count(q.id)) row.subsets[name].Add(m);
+            if (ids.count(q.id)) {
+              row.subsets[name].Add(m);
+              both[name][engine->name()].Add(m);
+            }
           }
         }
         Print(label, engine->name(), row.all, &row.ms);
+        if (std::find(engine_order.begin(), engine_order.end(), engine->name()) ==
+            engine_order.end()) {
+          engine_order.push_back(engine->name());
+        }
       }
       for (const auto& [name, ids] : set.subsets) {
         for (auto& engine : engines) {
@@ -363,6 +374,15 @@ int main(int argc, char** argv) {
         }
       }
       for (const std::string& line : missed) std::printf("  miss %s %s\n", label.c_str(), line.c_str());
+      std::fflush(stdout);
+    }
+    if (sets->size() > 1) {
+      for (const auto& [name, by_engine] : both) {
+        for (const std::string& engine : engine_order) {
+          auto it = by_engine.find(engine);
+          if (it != by_engine.end()) Print(base + " (" + name + ", all kinds)", engine, it->second, nullptr);
+        }
+      }
       std::fflush(stdout);
     }
   }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# benchmarks/compare on data/demo, as a user runs it: one table with a row per
+# set, subset and engine, and ketnoi ahead of both BM25 peers (SQLite FTS5,
+# Xapian) by recall@10 and nDCG@10 on every set, and by at least 0.15 nDCG@10
+# on the needs typed without diacritics and those answered by English
+# catalogues (both need kinds together), the indexer's targets.
+set -euo pipefail
+compare="$1"
+demo="$2"
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+"$compare" "$demo" > "$out"
+fail() { cat "$out"; echo "FAIL: $*"; exit 1; }
+# | set | engine | queries | recall@1 | recall@10 | MRR@10 | nDCG@10 | ...
+value() {  # set engine column
+  awk -F'|' -v s="$1" -v e="$2" -v c="$3" '
+    { gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3) }
+    $2 == s && $3 == e { gsub(/ /, "", $c); print $c; exit }' "$out"
+}
+for set in demo/equipment demo/expert "demo (no diacritics, all kinds)" \
+           "demo (English catalogue, all kinds)"; do
+  for engine in ketnoi sqlite-fts5 xapian-bm25; do
+    [[ -n "$(value "$set" "$engine" 8)" ]] || fail "no row for '$set' / $engine"
+  done
+  for peer in sqlite-fts5 xapian-bm25; do
+    for col in 6 8; do  # recall@10, nDCG@10
+      k="$(value "$set" ketnoi $col)" p="$(value "$set" "$peer" $col)"
+      awk -v k="$k" -v p="$p" 'BEGIN { exit !(k > p) }' ||
+        fail "'$set': ketnoi $k not ahead of $peer $p (column $col)"
+    done
+  done
+done
+for set in "demo (no diacritics, all kinds)" "demo (English catalogue, all kinds)"; do
+  for peer in sqlite-fts5 xapian-bm25; do
+    k="$(value "$set" ketnoi 8)" p="$(value "$set" "$peer" 8)"
+    awk -v k="$k" -v p="$p" 'BEGIN { exit !(k >= p + 0.15) }' ||
+      fail "'$set': ketnoi nDCG@10 $k not 0.15 ahead of $peer $p"
+  done
+done
+echo "ok"
