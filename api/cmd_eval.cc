@@ -37,7 +37,6 @@ nlohmann::json MetricsJson(const QueryMetrics& m, int n, int k) {
 
 }  // namespace
 
-bool IsPipelineDataset(const std::string& dir);  // api/eval_pipeline.cc
 int RunPipelineEval(const EvalArgs& args);       // api/eval_pipeline.cc
 
 int RunEval(const EvalArgs& args) {

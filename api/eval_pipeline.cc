@@ -85,33 +85,43 @@ Status WriteBeirAsDataset(const std::string& dir, const std::string& out) {
 
 }  // namespace
 
+StatusOr<engine::PipelineEvalReport> EvaluatePipelineOn(const std::string& dir,
+                                                        const engine::EvalOptions& options,
+                                                        bool* conversion_failed) {
+  if (conversion_failed != nullptr) *conversion_failed = false;
+  if (IsPipelineDataset(dir)) return engine::EvaluatePipeline(dir, options);
+  // A BEIR-style directory, converted into a temporary dataset.
+  const std::string converted = (std::filesystem::temp_directory_path() /
+                                 ("ketnoi-eval-beir-" + std::to_string(::getpid())))
+                                    .string();
+  CleanupOnSignal::Add(converted);
+  struct Remove {
+    const std::string& dir;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+      CleanupOnSignal::Forget(dir);
+    }
+  } remove{converted};
+  if (Status s = WriteBeirAsDataset(dir, converted); !s.ok()) {
+    if (conversion_failed != nullptr) *conversion_failed = true;
+    return s;
+  }
+  return engine::EvaluatePipeline(converted, options);
+}
+
 int RunPipelineEval(const EvalArgs& args) {
   engine::EvalOptions options;
   options.k = args.k;
-  std::string dataset = args.dataset_dir;
-  std::string converted;
-  if (!IsPipelineDataset(dataset)) {
-    // --ranker on a BEIR-style directory.
-    converted = (std::filesystem::temp_directory_path() /
-                 ("ketnoi-eval-beir-" + std::to_string(::getpid())))
-                    .string();
-    CleanupOnSignal::Add(converted);
-    if (Status s = WriteBeirAsDataset(dataset, converted); !s.ok()) {
-      std::filesystem::remove_all(converted);
-      CleanupOnSignal::Forget(converted);
-      std::fprintf(stderr, "ketnoi eval: %s\n", s.ToString().c_str());
-      return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ? 2 : 1;
-    }
-    dataset = converted;
-  }
-  auto report = engine::EvaluatePipeline(dataset, options);
-  if (!converted.empty()) {
-    std::filesystem::remove_all(converted);
-    CleanupOnSignal::Forget(converted);
-  }
+  bool conversion_failed = false;
+  auto report = EvaluatePipelineOn(args.dataset_dir, options, &conversion_failed);
   if (!report.ok()) {
+    const StatusCode code = report.status().code();
     std::fprintf(stderr, "ketnoi eval: %s\n", report.status().ToString().c_str());
-    return report.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+    return code == StatusCode::kInvalidArgument ||
+                   (conversion_failed && code == StatusCode::kNotFound)
+               ? 2
+               : 1;
   }
   const int k = report->k;
   auto json_of = [k](const engine::SubsetMetrics& s) {

@@ -6,9 +6,12 @@
 //
 // Usage: compare [--engines LIST] [--set NAME=VALUE]... [--misses] DATASET_DIR...
 // (BEIR-style or ketnoi dataset directories; --help lists the settings).
+// "ketnoi-ranker" rows score the whole matching pipeline as `ketnoi eval`
+// does (the --set options apply to the indexer rows only).
 // Peers index the same document text ketnoi does (fields joined by spaces);
 // their query is the first query field, every word OR-ed.
 #include <sqlite3.h>
+#include <spdlog/spdlog.h>
 #include <xapian.h>
 
 #include <algorithm>
@@ -208,7 +211,9 @@ bool ApplySetting(const std::string& setting, ketnoi::indexer::RetrieverOptions*
 
 constexpr const char* kUsage =
     "usage: compare [--engines LIST] [--set NAME=VALUE]... [--misses] DATASET_DIR...\n"
-    "  --engines LIST    comma-separated subset of ketnoi,sqlite-fts5,xapian-bm25 (default all)\n"
+    "  --engines LIST    comma-separated subset of ketnoi,ketnoi-ranker,sqlite-fts5,\n"
+    "                    xapian-bm25 (default all); ketnoi is the indexer alone,\n"
+    "                    ketnoi-ranker the whole matching pipeline (`ketnoi eval`)\n"
     "  --set NAME=VALUE  a ketnoi retriever option: dense_weight, sparse_weight, k1, b,\n"
     "                    query_k3, w.syllable, w.accented, w.bigram, w.ngram, w.concept, w.unit,\n"
     "                    lsa.dim, dense_candidates, sparse_candidates, prf_docs, prf_terms,\n"
@@ -268,7 +273,7 @@ void Print(const std::string& set, const std::string& engine, const MetricsAccum
 
 int main(int argc, char** argv) {
   ketnoi::indexer::RetrieverOptions options;
-  std::set<std::string> wanted = {"ketnoi", "sqlite-fts5", "xapian-bm25"};
+  std::set<std::string> wanted = {"ketnoi", "ketnoi-ranker", "sqlite-fts5", "xapian-bm25"};
   bool misses = false;
   std::vector<std::string> dirs;
   for (int a = 1; a < argc; ++a) {
@@ -304,6 +309,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
+  spdlog::set_level(spdlog::level::warn);  // the pipeline's store and index progress
   auto lexicon = ketnoi::indexer::Lexicon::Load(ketnoi::engine::DefaultDataDir() + "/lexicon");
   ketnoi::indexer::Analyzer analyzer(lexicon.ok() ? lexicon->get() : nullptr);
   std::printf("| set | engine | queries | recall@1 | recall@10 | MRR@10 | nDCG@10 | p50 ms | p99 ms |\n");
@@ -315,6 +321,38 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::string base = dir.substr(dir.find_last_of('/', dir.size() - 2) + 1);
+    // The whole matching pipeline (`ketnoi eval`, `--ranker` on a BEIR-style
+    // directory): a row beside the indexer's for each set and subset it scores.
+    std::map<std::string, ketnoi::engine::SubsetMetrics> pipeline;
+    if (wanted.count("ketnoi-ranker")) {
+      ketnoi::engine::EvalOptions eo;
+      eo.k = kK;
+      eo.learn = false;
+      auto report = ketnoi::api::EvaluatePipelineOn(dir, eo);
+      if (!report.ok()) {
+        std::fprintf(stderr, "compare: ketnoi-ranker on %s: %s\n", dir.c_str(),
+                     report.status().ToString().c_str());
+        return 1;
+      }
+      for (const auto& subset : report->subsets) pipeline[subset.name] = subset;
+    }
+    auto print_pipeline = [&](const std::string& label, const std::string& subset) {
+      auto it = pipeline.find(subset);
+      if (it == pipeline.end() || it->second.queries == 0) return;
+      std::printf("| %-34s | %-12s | %5d | %.3f | %.3f | %.3f | %.3f |         |         |\n",
+                  label.c_str(), "ketnoi-ranker", it->second.queries,
+                  it->second.metrics.recall_at_1, it->second.metrics.recall_at_k,
+                  it->second.metrics.mrr_at_k, it->second.metrics.ndcg_at_k);
+    };
+    // The pipeline's subsets by the names of the indexer's sets and subsets.
+    auto pipeline_subset = [&](const std::string& set_name) {
+      if (sets->size() == 1) return std::string("all");
+      return set_name == "equipment" ? std::string("kind=supplier")
+                                     : set_name == "expert" ? std::string("kind=expert") : "";
+    };
+    // Only the subsets both define alike: `ketnoi eval`'s English-catalogue
+    // subset asks that every answer be English, this one that any be.
+    const std::map<std::string, std::string> pipeline_both = {{"no diacritics", "no-diacritics needs"}};
     // A dataset with needs of both kinds: each subset over both, too (the
     // demo's needs typed without diacritics, of either kind).
     std::map<std::string, std::map<std::string, MetricsAccumulator>> both;  // subset -> engine
@@ -362,10 +400,14 @@ int main(int argc, char** argv) {
           }
         }
         Print(label, engine->name(), row.all, &row.ms);
+        if (engine->name() == "ketnoi") print_pipeline(label, pipeline_subset(set.name));
         if (std::find(engine_order.begin(), engine_order.end(), engine->name()) ==
             engine_order.end()) {
           engine_order.push_back(engine->name());
         }
+      }
+      if (engines.empty() || engines.front()->name() != "ketnoi") {
+        print_pipeline(label, pipeline_subset(set.name));
       }
       for (const auto& [name, ids] : set.subsets) {
         for (auto& engine : engines) {
@@ -381,6 +423,9 @@ int main(int argc, char** argv) {
         for (const std::string& engine : engine_order) {
           auto it = by_engine.find(engine);
           if (it != by_engine.end()) Print(base + " (" + name + ", all kinds)", engine, it->second, nullptr);
+          if (engine == "ketnoi" && pipeline_both.count(name)) {
+            print_pipeline(base + " (" + name + ", all kinds)", pipeline_both.at(name));
+          }
         }
       }
       std::fflush(stdout);

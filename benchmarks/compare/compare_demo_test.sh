@@ -3,7 +3,9 @@
 # set, subset and engine, and ketnoi ahead of both BM25 peers (SQLite FTS5,
 # Xapian) by recall@10 and nDCG@10 on every set, and by at least 0.15 nDCG@10
 # on the needs typed without diacritics and those answered by English
-# catalogues (both need kinds together), the indexer's targets.
+# catalogues (both need kinds together), the indexer's targets; and the whole
+# matching pipeline (ketnoi-ranker rows) above the indexer alone, at an
+# nDCG@10 of at least 0.80 for each need kind.
 set -euo pipefail
 compare="$1"
 demo="$2"
@@ -36,5 +38,15 @@ for set in "demo (no diacritics, all kinds)" "demo (English catalogue, all kinds
     awk -v k="$k" -v p="$p" 'BEGIN { exit !(k >= p + 0.15) }' ||
       fail "'$set': ketnoi nDCG@10 $k not 0.15 ahead of $peer $p"
   done
+done
+for set in demo/equipment demo/expert "demo (no diacritics, all kinds)"; do
+  for col in 6 8; do
+    r="$(value "$set" ketnoi-ranker $col)" k="$(value "$set" ketnoi $col)"
+    [[ -n "$r" ]] || fail "no ketnoi-ranker row for '$set'"
+    awk -v r="$r" -v k="$k" 'BEGIN { exit !(r >= k) }' ||
+      fail "'$set': the pipeline's $r below the indexer's $k (column $col)"
+  done
+  r="$(value "$set" ketnoi-ranker 8)"
+  awk -v r="$r" 'BEGIN { exit !(r >= 0.80) }' || fail "'$set': the pipeline's nDCG@10 $r < 0.80"
 done
 echo "ok"
