@@ -91,9 +91,9 @@ StatusOr<engine::PipelineEvalReport> EvaluatePipelineOn(const std::string& dir,
   if (conversion_failed != nullptr) *conversion_failed = false;
   if (IsPipelineDataset(dir)) return engine::EvaluatePipeline(dir, options);
   // A BEIR-style directory, converted into a temporary dataset.
-  const std::string converted = (std::filesystem::temp_directory_path() /
-                                 ("ketnoi-eval-beir-" + std::to_string(::getpid())))
-                                    .string();
+  const std::string converted =
+      (std::filesystem::temp_directory_path() / ("ketnoi-eval-beir-" + std::to_string(::getpid())))
+          .string();
   CleanupOnSignal::Add(converted);
   struct Remove {
     const std::string& dir;

@@ -187,10 +187,10 @@ Analysis Analyzer::Analyze(std::string_view text) const {
   Collector c(toks.tokens.size() * 12 + 8);
   const Token* prev = nullptr;
   // The opening of a long text counts more (AnalyzerOptions::lead_tokens).
-  const size_t lead = options_.lead_tokens > 0 &&
-                              toks.tokens.size() > 2 * static_cast<size_t>(options_.lead_tokens)
-                          ? static_cast<size_t>(options_.lead_tokens)
-                          : 0;
+  const size_t lead =
+      options_.lead_tokens > 0 && toks.tokens.size() > 2 * static_cast<size_t>(options_.lead_tokens)
+          ? static_cast<size_t>(options_.lead_tokens)
+          : 0;
   size_t index = 0;
   for (const Token& t : toks.tokens) {
     const float cw = index++ < lead ? 1 + options_.lead_extra : 1;

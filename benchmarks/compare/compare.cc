@@ -10,8 +10,8 @@
 // does (the --set options apply to the indexer rows only).
 // Peers index the same document text ketnoi does (fields joined by spaces);
 // their query is the first query field, every word OR-ed.
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <xapian.h>
 
 #include <algorithm>
@@ -348,11 +348,13 @@ int main(int argc, char** argv) {
     auto pipeline_subset = [&](const std::string& set_name) {
       if (sets->size() == 1) return std::string("all");
       return set_name == "equipment" ? std::string("kind=supplier")
-                                     : set_name == "expert" ? std::string("kind=expert") : "";
+             : set_name == "expert"  ? std::string("kind=expert")
+                                     : "";
     };
     // Only the subsets both define alike: `ketnoi eval`'s English-catalogue
     // subset asks that every answer be English, this one that any be.
-    const std::map<std::string, std::string> pipeline_both = {{"no diacritics", "no-diacritics needs"}};
+    const std::map<std::string, std::string> pipeline_both = {
+        {"no diacritics", "no-diacritics needs"}};
     // A dataset with needs of both kinds: each subset over both, too (the
     // demo's needs typed without diacritics, of either kind).
     std::map<std::string, std::map<std::string, MetricsAccumulator>> both;  // subset -> engine
@@ -422,7 +424,8 @@ int main(int argc, char** argv) {
       for (const auto& [name, by_engine] : both) {
         for (const std::string& engine : engine_order) {
           auto it = by_engine.find(engine);
-          if (it != by_engine.end()) Print(base + " (" + name + ", all kinds)", engine, it->second, nullptr);
+          if (it != by_engine.end())
+            Print(base + " (" + name + ", all kinds)", engine, it->second, nullptr);
           if (engine == "ketnoi" && pipeline_both.count(name)) {
             print_pipeline(base + " (" + name + ", all kinds)", pipeline_both.at(name));
           }
