@@ -149,7 +149,11 @@ int RunPipelineEval(const EvalArgs& args) {
     return 0;
   }
   std::printf("full pipeline on %s (%.1f s)\n", args.dataset_dir.c_str(), report->seconds);
-  for (size_t i = 1; i < report->subsets.size(); ++i) print(report->subsets[i]);
+  // Subsets without a query (no expert needs in a BEIR-style set) are left
+  // out of the table; the JSON keeps them.
+  for (size_t i = 1; i < report->subsets.size(); ++i) {
+    if (report->subsets[i].queries > 0) print(report->subsets[i]);
+  }
   if (report->learned) {
     std::printf("feedback learning (qrels of half the needs as verdicts, other half held out):\n");
     print(report->heldout_default);
