@@ -266,10 +266,16 @@ TEST_F(RetrieverIo, AnotherLexiconOrOptionsIsStale) {
   dim.lsa.dim = 32;
   RetrieverOptions weights = options_;
   weights.vocabulary.weights.w[0] = 0.9f;
+  // The opening of long texts read evenly; query counts linear.
+  Analyzer no_lead(lexicon_.get(), AnalyzerOptions{.lead_tokens = 0});
+  RetrieverOptions linear = options_;
+  linear.vocabulary.query_k3 = 0;
   std::vector<std::unique_ptr<Retriever>> stale;
   stale.push_back(std::make_unique<Retriever>(&no_ngrams, options_));
   stale.push_back(std::make_unique<Retriever>(analyzer_.get(), dim));
   stale.push_back(std::make_unique<Retriever>(analyzer_.get(), weights));
+  stale.push_back(std::make_unique<Retriever>(&no_lead, options_));
+  stale.push_back(std::make_unique<Retriever>(analyzer_.get(), linear));
   for (auto& x : stale) {
     auto st = x->Load(dir_);
     EXPECT_EQ(st.status().code(), StatusCode::kFailedPrecondition) << st.status().ToString();
