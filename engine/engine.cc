@@ -76,10 +76,9 @@ struct Engine::Impl {
         if (with_path) out.path = FormatPath(fit->path);
         return out;
       };
-      mo.chain_fit_scores = [g](const std::string& facility,
-                                const std::vector<std::string_view>& cands, double* out) {
-        g->ChainFitScores(facility, cands, out);
-      };
+      mo.chain_fit_scores =
+          [g](const std::string& facility, const std::vector<std::string_view>& cands, double* out,
+              uint32_t* hints) { g->ChainFitScores(facility, cands, out, hints); };
     }
     auto m = Matcher::Open(std::move(mo));
     if (!m.ok()) return m.status();

@@ -308,7 +308,7 @@ double StageCloseness(const ChainCatalog& catalog, const std::vector<StageAssign
 
 void ValueChainGraph::ChainFitScores(std::string_view facility_id,
                                      const std::vector<std::string_view>& candidate_ids,
-                                     double* out) const {
+                                     double* out, uint32_t* vertex_hints) const {
   std::fill(out, out + candidate_ids.size(), 0.0);
   std::shared_lock lock(rep_->mu);
   const State& st = *rep_->state;
@@ -338,8 +338,17 @@ void ValueChainGraph::ChainFitScores(std::string_view facility_id,
   // a cache miss of its own, which these passes overlap instead of taking
   // one after another.
   std::vector<uint32_t> vertices(candidate_ids.size());
+  if (vertex_hints != nullptr) {
+    for (size_t i = 0; i < candidate_ids.size(); ++i) {
+      if (vertex_hints[i] < st.info.size()) __builtin_prefetch(&st.info[vertex_hints[i]]);
+    }
+  }
   for (size_t i = 0; i < candidate_ids.size(); ++i) {
-    vertices[i] = VertexOf(st, candidate_ids[i]);
+    const uint32_t hint = vertex_hints != nullptr ? vertex_hints[i] : UINT32_MAX;
+    const bool held = hint < st.info.size() && st.info[hint].alive &&
+                      hint >= rep_->catalog->stage_count() && st.info[hint].id == candidate_ids[i];
+    vertices[i] = held ? hint : VertexOf(st, candidate_ids[i]);
+    if (vertex_hints != nullptr) vertex_hints[i] = vertices[i];
     if (vertices[i] != UINT32_MAX) __builtin_prefetch(&st.info[vertices[i]].stages);
   }
   for (uint32_t c : vertices) {

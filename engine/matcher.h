@@ -54,9 +54,12 @@ struct ChainFit {
 using ChainFitFn = std::function<ChainFit(const std::string& facility_id,
                                           const std::string& candidate_id, bool with_path)>;
 // ChainFitFn(facility_id, candidate_ids[i], false).score for every i into
-// out[i] (candidate_ids.size() values), in one call.
-using ChainFitScoresFn = std::function<void(
-    const std::string& facility_id, const std::vector<std::string_view>& candidate_ids, double* out)>;
+// out[i] (candidate_ids.size() values), in one call. `vertex_hints` (in and
+// out, one per candidate, UINT32_MAX when unknown; may be null): where each
+// candidate was found last time (ValueChainGraph::ChainFitScores).
+using ChainFitScoresFn = std::function<void(const std::string& facility_id,
+                                            const std::vector<std::string_view>& candidate_ids,
+                                            double* out, uint32_t* vertex_hints)>;
 
 // What Open does when the stored lists are older than the store (records
 // written while no matcher ran, e.g. by `ketnoi import`, or a fill that a

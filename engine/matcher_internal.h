@@ -60,6 +60,10 @@ struct Party {
   std::string facility_id;
   std::string need_id;
   NeedKind need_kind = NeedKind::kEquipment;
+  // The party's vertex in the value-chain graph when a chain fit last found
+  // it (ChainFitScores' hint; checked there before use, so a stale one is
+  // harmless). Written by concurrent rankings: relaxed atomic.
+  mutable std::atomic<uint32_t> graph_vertex{UINT32_MAX};
 };
 
 // The parties of one collection by internal id (ids are dense: IdTable),

@@ -377,6 +377,67 @@ TEST_F(GraphTest, ChainFitScoresEqualChainFit) {
   EXPECT_EQ(unknown, std::vector<double>(cands.size(), 0.0));
 }
 
+// Vertex hints (the ranker keeps each candidate's vertex from its last
+// chain fit) change no score, whatever they hold: right, empty, out of
+// range, another entity's, a stage's, or stale after the entity was deleted
+// and its vertex reused; each comes back as the candidate's vertex.
+TEST_F(GraphTest, ChainFitScoresVertexHintsChangeNoScore) {
+  auto g = Built();
+  std::vector<std::string> ids = {"X404"};
+  for (const auto& s : w_.suppliers) ids.push_back(s.id);
+  for (const auto& e : w_.experts) ids.push_back(e.id);
+  const std::vector<std::string_view> cands(ids.begin(), ids.end());
+  const std::string facility = w_.facilities.front().id;
+  std::vector<double> plain(cands.size(), -1.0);
+  g->ChainFitScores(facility, cands, plain.data());
+
+  std::vector<uint32_t> found(cands.size(), UINT32_MAX);
+  std::vector<double> got(cands.size(), -1.0);
+  g->ChainFitScores(facility, cands, got.data(), found.data());
+  EXPECT_EQ(got, plain);
+  EXPECT_EQ(found[0], UINT32_MAX);  // X404 is unknown
+  for (size_t i = 1; i < found.size(); ++i) EXPECT_NE(found[i], UINT32_MAX) << ids[i];
+
+  // The right hints, then wrong ones of every kind.
+  const std::vector<std::vector<uint32_t>> hint_sets = {
+      found, std::vector<uint32_t>(cands.size(), 0),        // a stage's vertex
+      std::vector<uint32_t>(cands.size(), 1u << 30),        // out of range
+      std::vector<uint32_t>(found.rbegin(), found.rend()),  // other entities'
+  };
+  for (size_t h = 0; h < hint_sets.size(); ++h) {
+    std::vector<uint32_t> hints = hint_sets[h];
+    std::fill(got.begin(), got.end(), -1.0);
+    g->ChainFitScores(facility, cands, got.data(), hints.data());
+    EXPECT_EQ(got, plain) << "hint set " << h;
+    EXPECT_EQ(hints, found) << "hint set " << h;
+  }
+
+  // A supplier deleted: its hint is stale and it scores 0; another entity
+  // added then takes its vertex, and the old hint must not score it.
+  const Supplier gone = w_.suppliers.front();
+  g->OnEntityDelete(gone.id);
+  std::vector<uint32_t> hints = found;
+  g->ChainFitScores(facility, cands, got.data(), hints.data());
+  EXPECT_EQ(got[1], 0.0);
+  EXPECT_EQ(hints[1], UINT32_MAX);
+  Supplier other = gone;
+  other.id = "S-NEW";
+  g->OnSupplierPut(other);
+  hints = found;
+  g->ChainFitScores(facility, cands, got.data(), hints.data());
+  EXPECT_EQ(got[1], 0.0) << "the deleted supplier's vertex now holds S-NEW";
+  EXPECT_EQ(hints[1], UINT32_MAX);
+  const std::vector<std::string_view> fresh = {"S-NEW", gone.id};
+  std::vector<uint32_t> fresh_hints = {UINT32_MAX, found[1]};
+  std::vector<double> fresh_got(2, -1.0);
+  g->ChainFitScores(facility, fresh, fresh_got.data(), fresh_hints.data());
+  EXPECT_EQ(fresh_hints[0], found[1]) << "S-NEW reused the freed vertex";
+  EXPECT_EQ(fresh_hints[1], UINT32_MAX);
+  std::vector<double> fresh_plain(2, -1.0);
+  g->ChainFitScores(facility, fresh, fresh_plain.data());
+  EXPECT_EQ(fresh_got, fresh_plain);
+}
+
 TEST_F(GraphTest, IncrementalUpdatesEqualARebuild) {
   // Links first (they wait for their endpoints), entities in reverse order,
   // one facility changing stage, one entity deleted and re-added, one extra
