@@ -94,15 +94,7 @@ StatusOr<engine::PipelineEvalReport> EvaluatePipelineOn(const std::string& dir,
   const std::string converted =
       (std::filesystem::temp_directory_path() / ("ketnoi-eval-beir-" + std::to_string(::getpid())))
           .string();
-  CleanupOnSignal::Add(converted);
-  struct Remove {
-    const std::string& dir;
-    ~Remove() {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-      CleanupOnSignal::Forget(dir);
-    }
-  } remove{converted};
+  ScopedCleanup cleanup(converted);
   if (Status s = WriteBeirAsDataset(dir, converted); !s.ok()) {
     if (conversion_failed != nullptr) *conversion_failed = true;
     return s;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace ketnoi {
@@ -100,6 +101,17 @@ void CleanupOnSignal::Add(const std::string& path) {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
   r.paths.push_back(path);
+}
+
+ScopedCleanup::ScopedCleanup(std::string path) : path_(std::move(path)) {
+  if (!path_.empty()) CleanupOnSignal::Add(path_);
+}
+
+ScopedCleanup::~ScopedCleanup() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  CleanupOnSignal::Forget(path_);
 }
 
 void CleanupOnSignal::Forget(const std::string& path) {

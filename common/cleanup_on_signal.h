@@ -23,4 +23,18 @@ class CleanupOnSignal {
   static void Forget(const std::string& path);
 };
 
+// A temporary path for the length of one scope: registered with
+// CleanupOnSignal at construction, removed (recursively) and forgotten when
+// the scope ends, however it ends. An empty path does nothing.
+class ScopedCleanup {
+ public:
+  explicit ScopedCleanup(std::string path);
+  ~ScopedCleanup();
+  ScopedCleanup(const ScopedCleanup&) = delete;
+  ScopedCleanup& operator=(const ScopedCleanup&) = delete;
+
+ private:
+  std::string path_;
+};
+
 }  // namespace ketnoi

@@ -72,17 +72,7 @@ StatusOr<PipelineEvalReport> EvaluatePipeline(const std::string& dataset_dir,
   }
   // A temporary store goes when the evaluation ends, and when the process
   // is interrupted (a store of a large set holds gigabytes).
-  struct Cleanup {
-    std::string dir;
-    bool remove;
-    ~Cleanup() {
-      if (!remove) return;
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-      CleanupOnSignal::Forget(dir);
-    }
-  } cleanup{work, options.work_dir.empty()};
-  if (cleanup.remove) CleanupOnSignal::Add(work);
+  ScopedCleanup cleanup(options.work_dir.empty() ? work : std::string());
 
   EngineOptions eo;
   eo.db = work;

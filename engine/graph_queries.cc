@@ -345,8 +345,8 @@ void ValueChainGraph::ChainFitScores(std::string_view facility_id,
   }
   for (size_t i = 0; i < candidate_ids.size(); ++i) {
     const uint32_t hint = vertex_hints != nullptr ? vertex_hints[i] : UINT32_MAX;
-    const bool held = hint < st.info.size() && st.info[hint].alive &&
-                      hint >= rep_->catalog->stage_count() && st.info[hint].id == candidate_ids[i];
+    const bool held = hint < st.info.size() && hint >= rep_->catalog->stage_count() &&
+                      st.info[hint].alive && st.info[hint].id == candidate_ids[i];
     vertices[i] = held ? hint : VertexOf(st, candidate_ids[i]);
     if (vertex_hints != nullptr) vertex_hints[i] = vertices[i];
     if (vertices[i] != UINT32_MAX) __builtin_prefetch(&st.info[vertices[i]].stages);

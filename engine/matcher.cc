@@ -700,27 +700,29 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
     const size_t begin = found->size() * part / parts, end = found->size() * (part + 1) / parts;
     std::vector<const Party*> others(end - begin);
     std::vector<std::string_view> ids;
-    std::vector<const Party*> fitted;  // the parties of `ids`
     for (size_t i = begin; i < end; ++i) {
       others[i - begin] = targets.parties.Find((*found)[i].id);
-      if (others[i - begin] != nullptr) {
-        ids.push_back(others[i - begin]->side.id);
-        fitted.push_back(others[i - begin]);
-      }
+      if (others[i - begin] != nullptr) ids.push_back(others[i - begin]->side.id);
     }
     std::vector<double> fits(batch_fit ? ids.size() : 0);
     if (batch_fit) {
       // Each candidate's graph vertex from its last chain fit, saving the
       // graph's id lookups; the graph checks them and returns the right ones.
-      std::vector<uint32_t> hints(ids.size());
-      for (size_t j = 0; j < ids.size(); ++j) {
-        hints[j] = fitted[j]->graph_vertex.load(std::memory_order_relaxed);
+      // (Written back only when changed: the parties are shared by every
+      // ranking, and an unchanged store would still take their cache lines.)
+      std::vector<uint32_t> hints;
+      hints.reserve(ids.size());
+      for (const Party* p : others) {
+        if (p != nullptr) hints.push_back(p->graph_vertex.load(std::memory_order_relaxed));
       }
       impl.options.chain_fit_scores(query_party.facility_id, ids, fits.data(), hints.data());
-      for (size_t j = 0; j < ids.size(); ++j) {
-        if (fitted[j]->graph_vertex.load(std::memory_order_relaxed) != hints[j]) {
-          fitted[j]->graph_vertex.store(hints[j], std::memory_order_relaxed);
+      size_t j = 0;
+      for (const Party* p : others) {
+        if (p == nullptr) continue;
+        if (p->graph_vertex.load(std::memory_order_relaxed) != hints[j]) {
+          p->graph_vertex.store(hints[j], std::memory_order_relaxed);
         }
+        ++j;
       }
     }
     size_t fit = 0;

@@ -256,17 +256,21 @@ struct Row {
   std::vector<double> ms;
 };
 
-void Print(const std::string& set, const std::string& engine, const MetricsAccumulator& acc,
+void Print(const std::string& set, const std::string& engine, const QueryMetrics& m, int queries,
            std::vector<double>* ms) {
-  QueryMetrics m = acc.Mean();
   std::printf("| %-34s | %-12s | %5d | %.3f | %.3f | %.3f | %.3f |", set.c_str(), engine.c_str(),
-              acc.count(), m.recall_at_1, m.recall_at_k, m.mrr_at_k, m.ndcg_at_k);
+              queries, m.recall_at_1, m.recall_at_k, m.mrr_at_k, m.ndcg_at_k);
   if (ms != nullptr) {
     std::printf(" %7.3f | %7.3f |\n", ketnoi::indexer::Percentile(ms, 50),
                 ketnoi::indexer::Percentile(ms, 99));
   } else {
     std::printf("         |         |\n");
   }
+}
+
+void Print(const std::string& set, const std::string& engine, const MetricsAccumulator& acc,
+           std::vector<double>* ms) {
+  Print(set, engine, acc.Mean(), acc.count(), ms);
 }
 
 }  // namespace
@@ -339,10 +343,7 @@ int main(int argc, char** argv) {
     auto print_pipeline = [&](const std::string& label, const std::string& subset) {
       auto it = pipeline.find(subset);
       if (it == pipeline.end() || it->second.queries == 0) return;
-      std::printf("| %-34s | %-12s | %5d | %.3f | %.3f | %.3f | %.3f |         |         |\n",
-                  label.c_str(), "ketnoi-ranker", it->second.queries,
-                  it->second.metrics.recall_at_1, it->second.metrics.recall_at_k,
-                  it->second.metrics.mrr_at_k, it->second.metrics.ndcg_at_k);
+      Print(label, "ketnoi-ranker", it->second.metrics, it->second.queries, nullptr);
     };
     // The pipeline's subsets by the names of the indexer's sets and subsets.
     auto pipeline_subset = [&](const std::string& set_name) {
@@ -408,6 +409,7 @@ int main(int argc, char** argv) {
           engine_order.push_back(engine->name());
         }
       }
+      // Beside the indexer's row when it was printed, else after the peers.
       if (engines.empty() || engines.front()->name() != "ketnoi") {
         print_pipeline(label, pipeline_subset(set.name));
       }

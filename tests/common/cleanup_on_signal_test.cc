@@ -108,5 +108,20 @@ TEST_F(CleanupOnSignalTest, ForgottenPathsStayAndMissingOnesAreNoError) {
   EXPECT_FALSE(fs::exists(gone));
 }
 
+// A scoped path goes with its scope (a temporary store or converted
+// dataset after the run), and only then; an empty one is nothing.
+TEST_F(CleanupOnSignalTest, ScopedPathsGoWithTheirScope) {
+  const std::string dir = base_ + "/scoped";
+  {
+    ScopedCleanup cleanup(dir);
+    fs::create_directories(dir + "/sub");
+    std::ofstream(dir + "/sub/data") << "z";
+    ScopedCleanup nothing{std::string()};
+    EXPECT_TRUE(fs::exists(dir));
+  }
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_TRUE(fs::exists(base_));
+}
+
 }  // namespace
 }  // namespace ketnoi
