@@ -79,7 +79,14 @@ Status LoadServeConfig(const std::string& path, ServerOptions* o) {
       else if (key == "listen_backlog") o->listen_backlog = value.get<int>();
       else if (key == "access_log") o->access_log = value.get<bool>();
       else if (key == "search_helpers") o->search_helpers = value.get<bool>();
-      else if (key == "anonymous_reads") o->anonymous_reads = value.get<bool>();
+      else if (key == "live_rankings") {
+        if (!value.is_number_unsigned()) {
+          return InvalidArgument(path +
+                                 ": live_rankings: expected an integer >= 0 (0: twice the cores)");
+        }
+        o->live_rankings = value.get<size_t>();
+      } else if (key == "anonymous_reads")
+        o->anonymous_reads = value.get<bool>();
       else if (key == "max_json_body_bytes") o->limits.max_json_body_bytes = value.get<size_t>();
       else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
       else if (key == "max_json_depth") o->limits.max_json_depth = value.get<int>();
@@ -175,6 +182,7 @@ int RunServe(const ServeArgs& args) {
   // answers (a stale list that is read is recomputed first; leads say
   // whether they are complete).
   engine_options.stale_lists = engine::StaleLists::kBackground;
+  engine_options.live_rankings = options.live_rankings;
   auto eng = engine::Engine::Open(engine_options);
   if (!eng.ok()) return Fail("cannot open the store " + db + ": " + eng.status().ToString(), 1);
   std::string hint;

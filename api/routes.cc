@@ -223,6 +223,11 @@ Reply HandleMetrics(const ApiContext& ctx, const ApiRequest&) {
     gauges.push_back({"ketnoi_lists_pending",
                       "Materialised lists older than the store, not yet recomputed.",
                       static_cast<double>(m.lists_pending)});
+    gauges.push_back({"ketnoi_live_rankings", "Live matches and searches ranked at once.",
+                      static_cast<double>(m.live_rankings)});
+    gauges.push_back({"ketnoi_live_rankings_waiting",
+                      "Live matches and searches waiting their turn to be ranked.",
+                      static_cast<double>(m.live_rankings_waiting)});
   }
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

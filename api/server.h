@@ -50,6 +50,10 @@ struct ServerOptions {
   // A live match or search may use idle cores for its parts
   // (common/helper_pool.h); off, each request runs on its worker alone.
   bool search_helpers = true;
+  // Live matches and searches ranked at once, the others waiting their turn
+  // in arrival order (engine::MatcherOptions::live_rankings). 0: twice the
+  // machine's cores.
+  size_t live_rankings = 0;
   Limits limits;
   // Token buckets per key (per client IP without a key); 429 with
   // Retry-After when empty. Routes open without a key (health, the web

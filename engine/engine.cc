@@ -66,6 +66,7 @@ struct Engine::Impl {
     mo.stale_lists = stale_lists;
     mo.lexical_norm = options.lexical_norm;
     mo.read_list_heads = options.read_list_heads;
+    mo.live_rankings = options.live_rankings;
     if (graph) {
       ValueChainGraph* g = graph.get();
       mo.chain_fit = [g](const std::string& facility, const std::string& cand, bool with_path) {

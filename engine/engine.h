@@ -62,6 +62,8 @@ struct EngineOptions {
   LexicalNorm lexical_norm = LexicalNorm::kQuery;
   // MatcherOptions::read_list_heads.
   bool read_list_heads = true;
+  // MatcherOptions::live_rankings (0: twice the machine's cores).
+  size_t live_rankings = 0;
 };
 
 class Engine {

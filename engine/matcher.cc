@@ -326,6 +326,7 @@ StatusOr<std::unique_ptr<Matcher>> Matcher::Open(MatcherOptions options) {
   for (PreparedNeeds& p : impl->prepared) p.set_capacity(impl->options.prepared_needs);
   impl->reference = &impl->options.store->reference();
   impl->analyzer = std::make_unique<indexer::Analyzer>(impl->options.lexicon);
+  impl->live_gate = std::make_unique<FifoGate>(impl->options.live_rankings);
   impl->ranker = std::make_unique<Ranker>(impl->options.weights, impl->options.lexicon);
   auto start = std::chrono::steady_clock::now();
   for (Collection* c : {&impl->suppliers, &impl->experts, &impl->needs[0], &impl->needs[1]}) {
@@ -846,6 +847,10 @@ StatusOr<MatchList> Matcher::Match(const MatchRequest& req) const {
     return InvalidArgument("k must be between 1 and " + std::to_string(kMaxK) + ", got " +
                            std::to_string(req.k));
   }
+  // Counted as a request while it waits its turn too: with others in line,
+  // the cores have work and splitting this one would only add hand-offs.
+  HelperPool::Request busy(HelperPool::Shared());
+  FifoGate::Pass turn(*impl_->live_gate);
   std::shared_lock lock(impl_->mu);
   const Party* need = FindNeed(*impl_, req.need_id);
   if (need == nullptr) return NotFound("unknown need '" + req.need_id + "'");
@@ -871,6 +876,10 @@ StatusOr<MatchList> Matcher::Search(const SearchRequest& req) const {
   }
   if (req.text.empty()) return InvalidArgument("field 'text' is required");
   if (req.text.size() > 8192) return InvalidArgument("field 'text' is longer than 8192 bytes");
+  // Counted as a request while it waits its turn too: with others in line,
+  // the cores have work and splitting this one would only add hand-offs.
+  HelperPool::Request busy(HelperPool::Shared());
+  FifoGate::Pass turn(*impl_->live_gate);
   Facility f;
   f.name = "";
   if (!req.province.empty()) {
@@ -964,6 +973,8 @@ MatcherStats Matcher::Stats() const {
   s.build_seconds = impl_->build_seconds;
   s.index = impl_->index_report;
   s.lists_pending = impl_->fill.pending_count.load();
+  s.live_rankings = impl_->live_gate->width();
+  s.live_rankings_waiting = impl_->live_gate->waiting();
   return s;
 }
 

@@ -129,6 +129,12 @@ struct MatcherOptions {
   // Threads that rank needs when many lists are recomputed at once (at most
   // the machine's cores).
   size_t refresh_threads = 8;
+  // Live rankings (Match, Search) that run at once; the others wait in
+  // arrival order (FifoGate): a server with more requests in flight than
+  // cores then runs each about on a core of its own instead of all on
+  // shares of them (docs/performance.md, "Session 16"). 0: twice the
+  // machine's cores.
+  size_t live_rankings = 0;
   // Needs kept prepared as queries (analysed, looked up, embedded) per
   // target kind, ~2 KB each, for the refresh merges (a new supplier is
   // scored against ~200 needs, and preparing a need's text was ~70% of a
@@ -234,6 +240,8 @@ struct MatcherStats {
   double build_seconds = 0;
   IndexLoadReport index;
   size_t lists_pending = 0;  // stale lists not yet recomputed (StaleLists)
+  size_t live_rankings = 0;  // live rankings that may run at once
+  size_t live_rankings_waiting = 0;  // live rankings waiting their turn now
 };
 
 class Matcher {

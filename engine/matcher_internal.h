@@ -11,13 +11,14 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_set>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "common/fifo_gate.h"
 #include "engine/matcher.h"
-#include "engine/store.h"
 #include "engine/ranker.h"
+#include "engine/store.h"
 #include "indexer/analyzer.h"
 #include "indexer/retriever.h"
 
@@ -167,6 +168,8 @@ struct Matcher::Impl {
   MatcherOptions options;
   const ReferenceData* reference = nullptr;
   std::unique_ptr<indexer::Analyzer> analyzer;
+  // Admits the live rankings (MatcherOptions::live_rankings).
+  std::unique_ptr<FifoGate> live_gate;
 
   mutable std::shared_mutex mu;  // guards the fields below and the weights
   std::unique_ptr<Ranker> ranker;

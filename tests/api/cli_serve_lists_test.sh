@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*" >&2; [[ -f "$tmp/serve.log" ]] && tail -20 "$tmp/serve.
 "$ketnoi" import --db "$tmp/db" --lists later "$demo" 2>/dev/null || fail "import --lists later"
 "$ketnoi" keys create --db "$tmp/db" --role admin > "$tmp/admin.key"
 key=$(cat "$tmp/admin.key")
-printf '{"port": 0, "access_log": false}\n' > "$tmp/config.json"
+printf '{"port": 0, "access_log": false, "live_rankings": 3}\n' > "$tmp/config.json"
 
 start_server() {
   : > "$tmp/serve.out"
@@ -44,7 +44,11 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 [[ -n "$complete" ]] || fail "leads never became complete"
-get /metrics | grep -q '^ketnoi_lists_pending 0' || fail "metrics still show pending lists"
+# Read whole before grep -q looks (an early exit would fail curl under pipefail).
+get /metrics > "$tmp/metrics.txt" || fail "metrics"
+grep -q '^ketnoi_lists_pending 0' "$tmp/metrics.txt" || fail "metrics still show pending lists"
+grep -q '^ketnoi_live_rankings 3$' "$tmp/metrics.txt" || fail "metrics do not show the configured live_rankings"
+grep -q '^ketnoi_live_rankings_waiting 0$' "$tmp/metrics.txt" || fail "metrics show live rankings waiting"
 stop_server
 
 # The same leads as lists computed at import (sequence numbers aside).

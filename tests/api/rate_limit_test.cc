@@ -74,6 +74,20 @@ TEST(RateLimitConfig, ReadFromTheServeConfigFile) {
   }
 }
 
+TEST(ServeConfig, LiveRankingsIsACountOfZeroOrMore) {
+  ServerOptions o;
+  EXPECT_EQ(o.live_rankings, 0u);
+  ASSERT_OK(LoadServeConfig(WriteConfig(R"({"live_rankings": 3})"), &o));
+  EXPECT_EQ(o.live_rankings, 3u);
+  for (const char* bad :
+       {R"({"live_rankings": -1})", R"({"live_rankings": 1.5})", R"({"live_rankings": "4"})"}) {
+    ServerOptions x;
+    Status st = LoadServeConfig(WriteConfig(bad), &x);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(st.message().find("live_rankings"), std::string::npos) << st.message();
+  }
+}
+
 class RateLimitTest : public testing_util::ApiTest {
  protected:
   void Configure(ServerOptions* options, ApiContext*) override {

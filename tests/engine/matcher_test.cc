@@ -4,19 +4,20 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
-#include <thread>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <random>
+#include <thread>
 
+#include "engine/dataset.h"
 #include "engine/engine.h"
 #include "engine/feedback.h"
-#include "engine/dataset.h"
 #include "engine/match_list_codec.h"
 #include "engine/store.h"
 #include "test_util.h"
@@ -425,6 +426,69 @@ TEST_F(SmallMarket, LiveMatchesWhileTheCollectionIsRebuilt) {
   for (auto& r : readers) r.join();
   EXPECT_GT(done.load(), 10);
   EXPECT_EQ(failed.load(), 0) << first_error;
+}
+
+TEST(LiveRankings, ConcurrentMatchesWaitTheirTurnAndRankAlike) {
+  EngineOptions o;
+  o.db = TempPath("db");
+  o.build_graph = false;
+  o.live_rankings = 1;
+  auto opened = Engine::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Engine& engine = **opened;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_OK(engine.PutSupplier(MakeSupplier(
+        "S" + std::to_string(i), "Thái Nguyên", {"Thái Nguyên"},
+        "Máy sấy chè băng tải số " + std::to_string(i) + ", máy vò chè, lò sấy nông sản")));
+  }
+  ASSERT_OK(engine.PutFacility(
+      MakeFacility("F1", "tỉnh Thái Nguyên", "N1", "Cần máy sấy chè 500 kg/ngày", 300000000)));
+  EXPECT_EQ(engine.matcher()->Stats().live_rankings, 1u);
+  MatchRequest req;
+  req.need_id = "N1";
+  req.k = 10;
+  req.filters.min_score = -10;
+  SearchRequest search;
+  search.text = "máy sấy chè băng tải";
+  search.province = "Thái Nguyên";
+  search.k = 10;
+  auto ids = [](const MatchList& l) {
+    std::vector<std::string> out;
+    for (const MatchItem& m : l.items) out.push_back(m.id);
+    return out;
+  };
+  auto match_alone = engine.matcher()->Match(req);
+  auto search_alone = engine.matcher()->Search(search);
+  ASSERT_TRUE(match_alone.ok() && search_alone.ok());
+  ASSERT_EQ(match_alone->items.size(), 10u);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> differing{0}, done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      while (!stop.load()) {
+        auto list = t % 2 == 0 ? engine.matcher()->Match(req) : engine.matcher()->Search(search);
+        const auto& alone = t % 2 == 0 ? *match_alone : *search_alone;
+        if (!list.ok() || ids(*list) != ids(alone)) ++differing;
+        ++done;
+      }
+    });
+  }
+  // Four rankings at a time through a gate of one: the others wait, and
+  // the matcher's stats show them waiting.
+  size_t most_waiting = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (most_waiting == 0 && std::chrono::steady_clock::now() < until) {
+    most_waiting = std::max(most_waiting, engine.matcher()->Stats().live_rankings_waiting);
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_GT(most_waiting, 0u);
+  EXPECT_LE(most_waiting, 3u);
+  EXPECT_GT(done.load(), 4);
+  EXPECT_EQ(differing.load(), 0);
+  EXPECT_EQ(engine.matcher()->Stats().live_rankings_waiting, 0u);
 }
 
 TEST_F(SmallMarket, NewSupplierEntersMaterialisedList) {
