@@ -79,20 +79,19 @@ Status LoadServeConfig(const std::string& path, ServerOptions* o) {
       else if (key == "listen_backlog") o->listen_backlog = value.get<int>();
       else if (key == "access_log") o->access_log = value.get<bool>();
       else if (key == "search_helpers") o->search_helpers = value.get<bool>();
+      else if (key == "anonymous_reads") o->anonymous_reads = value.get<bool>();
+      else if (key == "max_json_body_bytes") o->limits.max_json_body_bytes = value.get<size_t>();
+      else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
+      else if (key == "max_json_depth") o->limits.max_json_depth = value.get<int>();
+      else if (key == "max_page_size") o->limits.max_page_size = value.get<size_t>();
+      else if (key == "backup_dir") o->backup_dir = value.get<std::string>();
       else if (key == "live_rankings") {
         if (!value.is_number_unsigned()) {
           return InvalidArgument(path +
                                  ": live_rankings: expected an integer >= 0 (0: twice the cores)");
         }
         o->live_rankings = value.get<size_t>();
-      } else if (key == "anonymous_reads")
-        o->anonymous_reads = value.get<bool>();
-      else if (key == "max_json_body_bytes") o->limits.max_json_body_bytes = value.get<size_t>();
-      else if (key == "max_jsonl_body_bytes") o->limits.max_jsonl_body_bytes = value.get<size_t>();
-      else if (key == "max_json_depth") o->limits.max_json_depth = value.get<int>();
-      else if (key == "max_page_size") o->limits.max_page_size = value.get<size_t>();
-      else if (key == "backup_dir") o->backup_dir = value.get<std::string>();
-      else if (key == "rate_limits") {
+      } else if (key == "rate_limits") {
         if (Status st = LoadRateLimits(path, value, &o->rate_limits); !st.ok()) return st;
       } else return InvalidArgument(path + ": unknown key '" + key + "'");
     }

@@ -842,15 +842,26 @@ void LeadReason(const Matcher::Impl& impl, const Party& need, const MatchItem& i
 
 }  // namespace matcher_detail
 
+namespace {
+
+// A live ranking's turn: counted as a request by the helper pool from the
+// start, waiting included (with others in line the cores have work, and
+// splitting this one would only add hand-offs), then a pass of the gate
+// (MatcherOptions::live_rankings).
+struct LiveTurn {
+  explicit LiveTurn(FifoGate& gate) : busy(HelperPool::Shared()), pass(gate) {}
+  HelperPool::Request busy;
+  FifoGate::Pass pass;
+};
+
+}  // namespace
+
 StatusOr<MatchList> Matcher::Match(const MatchRequest& req) const {
   if (req.k < 1 || req.k > kMaxK) {
     return InvalidArgument("k must be between 1 and " + std::to_string(kMaxK) + ", got " +
                            std::to_string(req.k));
   }
-  // Counted as a request while it waits its turn too: with others in line,
-  // the cores have work and splitting this one would only add hand-offs.
-  HelperPool::Request busy(HelperPool::Shared());
-  FifoGate::Pass turn(*impl_->live_gate);
+  LiveTurn turn(*impl_->live_gate);
   std::shared_lock lock(impl_->mu);
   const Party* need = FindNeed(*impl_, req.need_id);
   if (need == nullptr) return NotFound("unknown need '" + req.need_id + "'");
@@ -876,10 +887,7 @@ StatusOr<MatchList> Matcher::Search(const SearchRequest& req) const {
   }
   if (req.text.empty()) return InvalidArgument("field 'text' is required");
   if (req.text.size() > 8192) return InvalidArgument("field 'text' is longer than 8192 bytes");
-  // Counted as a request while it waits its turn too: with others in line,
-  // the cores have work and splitting this one would only add hand-offs.
-  HelperPool::Request busy(HelperPool::Shared());
-  FifoGate::Pass turn(*impl_->live_gate);
+  LiveTurn turn(*impl_->live_gate);
   Facility f;
   f.name = "";
   if (!req.province.empty()) {
