@@ -131,7 +131,7 @@ struct MatcherOptions {
   size_t refresh_threads = 8;
   // Live rankings (Match, Search) that run at once; the others wait in
   // arrival order (FifoGate): a server with more requests in flight than
-  // cores then runs each about on a core of its own instead of all on
+  // cores then runs each on about a core of its own instead of all on
   // shares of them (docs/performance.md, "Session 16"). 0: twice the
   // machine's cores.
   size_t live_rankings = 0;

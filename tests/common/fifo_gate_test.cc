@@ -84,7 +84,6 @@ TEST(FifoGate, AFreedPassGoesToTheFirstWaiterNotANewcomer) {
   // Width 1, one holder, one waiter: when the holder leaves and at once
   // asks again, the waiter passes first.
   FifoGate gate(1);
-  std::atomic<int> step{0};
   std::vector<int> order;
   std::mutex mu;
   auto holder = std::make_unique<FifoGate::Pass>(gate);
@@ -92,7 +91,6 @@ TEST(FifoGate, AFreedPassGoesToTheFirstWaiterNotANewcomer) {
     FifoGate::Pass pass(gate);
     std::lock_guard<std::mutex> l(mu);
     order.push_back(1);
-    step = 1;
   });
   ASSERT_TRUE(WaitFor([&] { return gate.waiting() == 1; }));
   holder.reset();
