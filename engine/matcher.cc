@@ -208,7 +208,12 @@ void PartyTable::Put(int64_t n, std::shared_ptr<const Party> party) {
     parties_.resize(i + 1);
     attrs_.resize(i + 1);
   }
-  if (!parties_[i]) ++count_;
+  if (!parties_[i]) {
+    ++count_;
+  } else if (parties_[i]->keys.recognized >= kRecognizedForFullWeight) {
+    --recognized_;
+  }
+  if (party->keys.recognized >= kRecognizedForFullWeight) ++recognized_;
   Attrs a;
   a.alive = true;
   const MatchSide& side = party->side;
@@ -237,6 +242,7 @@ void PartyTable::Put(int64_t n, std::shared_ptr<const Party> party) {
 
 bool PartyTable::Erase(int64_t n) {
   if (!Has(n)) return false;
+  if (parties_[static_cast<size_t>(n)]->keys.recognized >= kRecognizedForFullWeight) --recognized_;
   parties_[static_cast<size_t>(n)].reset();
   attrs_[static_cast<size_t>(n)] = Attrs{};
   --count_;
@@ -734,7 +740,7 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
       if (i + 1 < end && others[i + 1 - begin] != nullptr) PrefetchRankInputs(*others[i + 1 - begin]);
       if (other == nullptr) continue;
       all[i] = {other, c.id,
-                ScorePair(impl, query_party, *other, lead_direction, c.dense, c.sparse,
+                ScorePair(impl, query_party, *other, lead_direction, kind, c.dense, c.sparse,
                           sparse_max, feedback, batch_fit ? &fits[fit++] : nullptr)};
     }
   });
@@ -768,8 +774,8 @@ StatusOr<std::vector<MatchItem>> Rank(const Matcher::Impl& impl, const Party& qu
 }
 
 Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
-                      bool lead_direction, double dense, double sparse, double sparse_max,
-                      const std::unordered_map<std::string, double>& feedback,
+                      bool lead_direction, TargetKind kind, double dense, double sparse,
+                      double sparse_max, const std::unordered_map<std::string, double>& feedback,
                       const double* chain_fit) {
   const Party& need = lead_direction ? other : query_party;
   const Party& cand = lead_direction ? query_party : other;
@@ -778,6 +784,7 @@ Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const
   ev.sparse = sparse;
   ev.sparse_max = sparse_max;
   ev.saturate_lexical = impl.options.lexical_norm == LexicalNorm::kQuery;
+  ev.market = impl.Targets(kind).market;
   if (!feedback.empty()) {
     auto fb = feedback.find(lead_direction ? need.side.id : cand.side.id);
     if (fb != feedback.end()) ev.feedback = fb->second;
@@ -945,6 +952,7 @@ StatusOr<Explanation> Matcher::Explain(const std::string& need_id,
     ev.sparse = mine.sparse;
     ev.sparse_max = sparse_max;
     ev.saturate_lexical = impl_->options.lexical_norm == LexicalNorm::kQuery;
+    ev.market = c.market;
     auto fb = FeedbackFor(*impl_, need_id);
     if (auto it = fb.find(candidate_id); it != fb.end()) ev.feedback = it->second;
     if (impl_->options.chain_fit) {

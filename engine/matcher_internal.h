@@ -104,6 +104,9 @@ class PartyTable {
   bool Erase(int64_t n);
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
+  // How many parties the lexicon speaks for (RankKeys::recognized at least
+  // kRecognizedForFullWeight): MarketFactor's numerator.
+  size_t recognized() const { return recognized_; }
   // fn(n, party) in increasing n.
   template <typename Fn>
   void ForEach(Fn fn) const {
@@ -127,6 +130,7 @@ class PartyTable {
   std::vector<std::shared_ptr<const Party>> parties_;
   std::vector<Attrs> attrs_;
   size_t count_ = 0;
+  size_t recognized_ = 0;
   std::unordered_map<std::string, uint16_t> provinces_, words_;
 };
 
@@ -160,6 +164,11 @@ struct Collection {
   // with a growing corpus).
   bool built = false;
   size_t built_size = 0;
+  // MarketFactor of the parties as of the last build or load, like the
+  // projection learned then: a candidate collection's factor on the features
+  // read from the lexicon (PairEvidence::market). Part of the stored lists'
+  // ranking definition.
+  double market = 1;
   IdTable ids;
   PartyTable parties;
 };
@@ -248,9 +257,10 @@ double LexicalNormaliser(const Matcher::Impl& impl, const std::vector<indexer::C
 // Scores without the notes (FinishItem adds them to the kept pairs).
 // `chain_fit`: the pair's value-chain fit when the caller has it (a batch
 // for many candidates), else null and it is asked of the graph here.
+// `kind`: the candidate's collection (its market factor).
 Explanation ScorePair(const Matcher::Impl& impl, const Party& query_party, const Party& other,
-                      bool lead_direction, double dense, double sparse, double sparse_max,
-                      const std::unordered_map<std::string, double>& feedback,
+                      bool lead_direction, TargetKind kind, double dense, double sparse,
+                      double sparse_max, const std::unordered_map<std::string, double>& feedback,
                       const double* chain_fit = nullptr);
 // The kinds of matched terms FinishItem words into reasons (syllables,
 // accented syllables, bigrams, model codes): the evidence it needs is of

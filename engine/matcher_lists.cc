@@ -162,12 +162,16 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // gives none, ChainEvidence).
   char domain[32];
   std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
+  // "market=": the candidates' markets' factors (session 17; MarketFactor,
+  // in tenths, so one listing more or less leaves the lists current).
+  char market[64];
+  std::snprintf(market, sizeof(market), "%g/%g", impl.suppliers.market, impl.experts.market);
   std::string out =
       std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
                                                                    : "lexical=best") +
       ";concepts=same-words-half;accent=conflicts;sector=metal-beside-machine-mute;domain=" +
-      domain + ";candidates=" + std::to_string(impl.options.candidates) + "/" +
-      std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
+      domain + ";market=" + market + ";candidates=" + std::to_string(impl.options.candidates) +
+      "/" + std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
       std::to_string(impl.options.sparse_posting_budget) + "/grow-from-" +
       std::to_string(impl.options.sparse_budget_growth_docs) +
       ";weights=" + hex(Fnv1a64(impl.ranker->weights().ToJson()));
@@ -270,7 +274,13 @@ Status RebuildCollection(Matcher::Impl* impl, int which) {
                             : which == kEquipmentNeeds ? "equipment needs" : "expert needs",
                std::chrono::duration<double>(scanned - start).count(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - scanned).count());
+  if ((which == kSuppliers || which == kExperts) && !parties.empty()) {
+    spdlog::info("the lexicon speaks for {} of {} {}: market factor {:.1f}", parties.recognized(),
+                 parties.size(), which == kSuppliers ? "suppliers" : "experts",
+                 MarketFactor(parties.recognized(), parties.size()));
+  }
   std::unique_lock lock(impl->mu);
+  c.market = MarketFactor(parties.recognized(), parties.size());
   c.parties = std::move(parties);
   c.built = !docs.empty();
   c.built_size = docs.size();

@@ -101,8 +101,8 @@ StatusOr<std::optional<Merge>> MergeOne(const Matcher::Impl& impl, TargetKind ki
   if (!own_norm && sparse > sparse_max * (1 + 1e-9)) return std::optional<Merge>();
 
   const auto feedback = FeedbackFor(impl, need.need_id);
-  Explanation e = ScorePair(impl, need, cand, false, (*scores)[0].dense, sparse, sparse_max,
-                            feedback);
+  Explanation e =
+      ScorePair(impl, need, cand, false, kind, (*scores)[0].dense, sparse, sparse_max, feedback);
   const size_t k = impl.options.materialized_k;
   const bool was_full = list.ids.size() >= k;
   const auto at = std::find(list.ids.begin(), list.ids.end(), cand.side.id);

@@ -526,6 +526,13 @@ const RankKeys& KeysOf(const MatchSide& side, std::optional<RankKeys>* own,
 
 }  // namespace
 
+double MarketFactor(size_t recognized, size_t total) {
+  if (total == 0) return 1;
+  const double share = static_cast<double>(recognized) / static_cast<double>(total);
+  const double f = std::min(1.0, share / kMarketShareForFullWeight);
+  return std::floor(f * 10 + 1e-9) / 10;
+}
+
 double SaturatedLexical(double x) {
   if (x <= 0) return 0;
   if (x <= 1) return 0.8 * x;
@@ -546,15 +553,21 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   // the words: both count in proportion (docs/matching.md, "Needs the
   // lexicon does not speak for").
   const double domain = std::min(1.0, nk.recognized / kRecognizedForFullWeight);
+  // The same asked of the candidates' market: in a catalogue the lexicon
+  // does not speak for, its concepts and the chains read from them are
+  // incidental however many of them a need names, and a number glued to a
+  // letter is a model name ("iPhone 3G", "802.11g") more often than a
+  // capacity ("A market the lexicon does not speak for").
+  const double market = std::clamp(ev.market, 0.0, 1.0);
   set(RankFeature::kSemantic, std::clamp(ev.dense, 0.0, 1.0) * domain);
   const double lexical = ev.sparse_max > 0 ? std::max(ev.sparse / ev.sparse_max, 0.0) : 0;
   set(RankFeature::kLexical, ev.saturate_lexical ? SaturatedLexical(lexical) : std::min(lexical, 1.0));
   set(RankFeature::kConcepts,
-      ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr) * domain);
+      ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr) * domain * market);
   set(RankFeature::kAccent, AccentValue(nk, ck));
-  set(RankFeature::kSector, SectorValue(need.chain, ck));
+  set(RankFeature::kSector, SectorValue(need.chain, ck) * market);
   set(RankFeature::kGeography, GeographyValue(need, cand, &e.distance_km, &e.serves_province));
-  set(RankFeature::kCapacity, CapacityValue(na, ca, notes ? &e.capacity_note : nullptr));
+  set(RankFeature::kCapacity, CapacityValue(na, ca, notes ? &e.capacity_note : nullptr) * market);
   set(RankFeature::kBudget,
       BudgetValue(need.budget_vnd, na, ca, notes ? &e.price_note : nullptr));
   set(RankFeature::kChain, std::clamp(ev.chain_fit, 0.0, 1.0));

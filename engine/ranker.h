@@ -141,6 +141,10 @@ struct PairEvidence {
   // the reference still ranks above one just at it).
   bool saturate_lexical = false;
   double chain_fit = 0;      // [0,1] from the graph
+  // How far the lexicon speaks for the candidates' market (MarketFactor of
+  // their collection), in [0,1]: the features read through the centre's
+  // lexicon and units (concepts, sector, capacity) count in proportion.
+  double market = 1;
   std::string chain_path;    // "F003 -supplies-> F010 <-equips- S021" (empty: none)
   double feedback = 0;       // [-1,1]
   std::vector<std::string> matched_terms;  // from the sparse index, best first
@@ -210,6 +214,19 @@ double SaturatedLexical(double x);
 // one machine term in a ten-word need); product titles and citizens'
 // questions under 0.1 (docs/matching.md).
 inline constexpr double kRecognizedForFullWeight = 0.1;
+
+// The same question asked of a market (the suppliers or the experts): the
+// features read through the centre's lexicon and units (concepts, the
+// sector read from them, capacities) count in full when at least this share
+// of its listings has kRecognizedForFullWeight or more, in proportion
+// below. The centre's markets have 0.9 and more; a consumer catalogue or a
+// set of citizens' answers under a hundredth (docs/matching.md, "A market
+// the lexicon does not speak for").
+inline constexpr double kMarketShareForFullWeight = 0.5;
+// min(1, share / kMarketShareForFullWeight) for `recognized` of `total`
+// listings, rounded down to a tenth (a listing more or less does not change
+// it, so stored lists stay current); 1 for an empty market.
+double MarketFactor(size_t recognized, size_t total);
 
 // Feature functions, exposed for tests and for learning weights. A null
 // `note` or `matched` is not written.

@@ -291,6 +291,93 @@ TEST_F(SmallMarket, MetalInANeedDoesNotMakeItMetalwork) {
   EXPECT_EQ(list->items[0].id, "S1");
 }
 
+// A market the lexicon does not speak for (a consumer electronics
+// catalogue) counts the concepts, the chain and the capacities read through
+// it at its factor, 0 here, even for a listing of the centre's own kind; the
+// same listing among the centre's suppliers has them back once they are
+// half the market (the factor is measured when the collection is built or
+// loaded).
+TEST(MarketFactor, ACatalogueTheLexiconDoesNotSpeakForCountsItsReadingsLess) {
+  const std::string db = TempPath("market");
+  auto s1_of = [](Engine* engine) {
+    MatchRequest req;
+    req.need_id = "N1";
+    req.k = 10;
+    req.filters.min_score = -10;
+    auto list = engine->matcher()->Match(req);
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    Explanation out;
+    out.score = -100;
+    if (list.ok() && !list->items.empty() && list->items[0].id == "S1") {
+      out = list->items[0].explanation;
+    }
+    return out;
+  };
+  const auto concepts = static_cast<int>(RankFeature::kConcepts);
+  const auto sector = static_cast<int>(RankFeature::kSector);
+  const auto capacity = static_cast<int>(RankFeature::kCapacity);
+  {
+    auto engine = OpenEngine(db);
+    ASSERT_NE(engine, nullptr);
+    const std::vector<std::string> catalogue = {
+        "Sony Bravia KDL46V5100 46-inch LCD television with remote",
+        "Canon PowerShot SD1100IS digital camera, silver",
+        "Logitech Harmony One universal remote control",
+        "Garmin Nuvi portable GPS navigator with text to speech",
+        "Linksys WRT54GL wireless broadband router",
+        "Apple iPod nano 8GB, black",
+        "Bose QuietComfort acoustic noise cancelling headphones",
+        "Samsung Blu-ray disc player with Netflix streaming",
+        "Pioneer premier in-dash CD receiver with USB",
+        "Netgear ProSafe 8-port gigabit desktop switch"};
+    for (size_t i = 0; i < catalogue.size(); ++i) {
+      ASSERT_OK(engine->PutSupplier(
+          MakeSupplier("C" + std::to_string(i), "Hà Nội", {"toàn quốc"}, catalogue[i])));
+    }
+    ASSERT_OK(engine->PutSupplier(MakeSupplier("S1", "Thái Nguyên", {"Thái Nguyên"},
+                                               "Máy sấy chè băng tải công suất 500 kg/ngày")));
+    ASSERT_OK(engine->PutFacility(
+        MakeFacility("F1", "tỉnh Thái Nguyên", "N1", "Cần máy sấy chè 500 kg/ngày")));
+    const Explanation e = s1_of(engine.get());
+    ASSERT_GT(e.score, -100) << "S1 not first";
+    EXPECT_EQ(e.values[concepts], 0.0);
+    EXPECT_EQ(e.values[sector], 0.0);
+    EXPECT_EQ(e.values[capacity], 0.0);
+    // The reasons still name what both sides name.
+    EXPECT_NE(std::find(e.matched_concepts.begin(), e.matched_concepts.end(), "tea.dryer"),
+              e.matched_concepts.end());
+    EXPECT_FALSE(e.capacity_note.empty());
+  }
+  {
+    auto engine = OpenEngine(db);
+    ASSERT_NE(engine, nullptr);
+    const std::vector<std::string> centre = {"Máy vò chè và máy sao chè",
+                                             "Máy may công nghiệp Juki, máy vắt sổ",
+                                             "Máy thái sắn và máy nghiền sắn",
+                                             "Lò sấy nhãn bằng than",
+                                             "Máy ép dầu lạc",
+                                             "Máy cưa gỗ và máy bào gỗ",
+                                             "Máy xay xát gạo",
+                                             "Máy dệt thổ cẩm",
+                                             "Máy nghiền bột sắn",
+                                             "Máy cắt plasma CNC",
+                                             "Máy đóng gói chè túi lọc",
+                                             "Máy chà bóng gỗ",
+                                             "Máy sao chè quay tay"};
+    for (size_t i = 0; i < centre.size(); ++i) {
+      ASSERT_OK(engine->PutSupplier(
+          MakeSupplier("D" + std::to_string(i), "Thái Nguyên", {"toàn quốc"}, centre[i])));
+    }
+  }
+  auto engine = OpenEngine(db);
+  ASSERT_NE(engine, nullptr);
+  const Explanation e = s1_of(engine.get());
+  ASSERT_GT(e.score, -100) << "S1 not first";
+  EXPECT_GT(e.values[concepts], 0.0);
+  EXPECT_EQ(e.values[sector], 1.0);
+  EXPECT_GT(e.values[capacity], 0.9);
+}
+
 TEST_F(SmallMarket, CapacityTenTimesOffDrops) {
   MatchList l = MatchN1();
   const MatchItem* s3 = Find(l, "S3");

@@ -196,5 +196,60 @@ TEST_F(RankerFeatures, NeedsTheLexiconDoesNotSpeakForCountConceptsAndSemanticLes
   EXPECT_DOUBLE_EQ(score(question, A("Người bị ho, sốt nên đi xét nghiệm")).values[semantic], 0.0);
 }
 
+// A market's factor: the share of its listings the lexicon speaks for, full
+// from half of them up, in tenths (a listing more or less leaves it as it
+// was, and so the stored lists' ranking).
+TEST(MarketFactor, ShareOfListingsTheLexiconSpeaksForInTenths) {
+  EXPECT_DOUBLE_EQ(MarketFactor(0, 0), 1.0);  // nothing known yet: the domain
+  EXPECT_DOUBLE_EQ(MarketFactor(94, 96), 1.0);
+  EXPECT_DOUBLE_EQ(MarketFactor(50, 100), 1.0);
+  EXPECT_DOUBLE_EQ(MarketFactor(49, 100), 0.9);
+  EXPECT_DOUBLE_EQ(MarketFactor(30, 100), 0.6);
+  EXPECT_DOUBLE_EQ(MarketFactor(31, 100), 0.6);
+  EXPECT_DOUBLE_EQ(MarketFactor(5, 1081), 0.0);
+  EXPECT_DOUBLE_EQ(MarketFactor(0, 10), 0.0);
+}
+
+// In a market the lexicon does not speak for, the features read through it
+// (concepts, the chain read from them, capacities parsed with the centre's
+// units) count in proportion to the market's factor; the words, accents and
+// place count as before.
+TEST_F(RankerFeatures, AMarketTheLexiconDoesNotSpeakForCountsItsReadingsLess) {
+  Ranker ranker(RankerWeights{}, lexicon_);
+  indexer::Analysis na = A("Cần máy sấy chè 400 kg/giờ cho hợp tác xã, lúa");
+  indexer::Analysis ca = A("Máy sấy chè băng tải 300-500 kg/giờ, lụa");
+  MatchSide need, cand;
+  need.analysis = &na;
+  need.chain = "tea";
+  need.province_id = cand.province_id = "01";
+  cand.analysis = &ca;
+  cand.declares_service_area = true;
+  PairEvidence ev;
+  ev.dense = 0.4;
+  ev.sparse = 3;
+  ev.sparse_max = 4;
+  auto at = [&](double market) {
+    ev.market = market;
+    return ranker.ScoreFeatures(need, cand, ev);
+  };
+  const Explanation full = at(1), half = at(0.5), none = at(0);
+  for (RankFeature f : {RankFeature::kConcepts, RankFeature::kSector, RankFeature::kCapacity}) {
+    const int i = static_cast<int>(f);
+    ASSERT_GT(full.values[i], 0.0) << i;
+    EXPECT_DOUBLE_EQ(half.values[i], full.values[i] * 0.5) << i;
+    EXPECT_DOUBLE_EQ(none.values[i], 0.0) << i;
+  }
+  for (RankFeature f : {RankFeature::kSemantic, RankFeature::kLexical, RankFeature::kAccent,
+                        RankFeature::kGeography}) {
+    const int i = static_cast<int>(f);
+    EXPECT_NE(full.values[i], 0.0) << i;
+    EXPECT_DOUBLE_EQ(none.values[i], full.values[i]) << i;
+  }
+  EXPECT_LT(none.score, full.score);
+  // The explanation still names what both sides name.
+  EXPECT_EQ(none.matched_concepts, full.matched_concepts);
+  EXPECT_EQ(none.capacity_note, full.capacity_note);
+}
+
 }  // namespace
 }  // namespace ketnoi::engine
