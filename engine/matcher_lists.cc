@@ -159,7 +159,8 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // add the most first, not the rarest; session 14: from how many documents
   // its budget grows). "sector=": how a text's chain is
   // read from its concepts (session 14: a metal named beside a machine
-  // gives none, ChainEvidence).
+  // gives none, ChainEvidence) and when another chain costs (session 17:
+  // not for cross-chain equipment the need names, RankKeys::cross_chain).
   char domain[32];
   std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
   // "market=": the candidates' markets' factors (session 17; MarketFactor,
@@ -169,7 +170,8 @@ std::string RankingOf(const Matcher::Impl& impl) {
   std::string out =
       std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
                                                                    : "lexical=best") +
-      ";concepts=same-words-half;accent=conflicts;sector=metal-beside-machine-mute;domain=" +
+      ";concepts=same-words-half;accent=conflicts;sector=metal-beside-machine-mute+cross-chain-"
+      "equipment;domain=" +
       domain + ";market=" + market + ";candidates=" + std::to_string(impl.options.candidates) +
       "/" + std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
       std::to_string(impl.options.sparse_posting_budget) + "/grow-from-" +

@@ -264,6 +264,15 @@ RankKeys RankKeys::Of(const indexer::Analysis& a, const indexer::Lexicon* lexico
     }
   }
   std::sort(k.concepts.begin(), k.concepts.end());
+  for (const indexer::ConceptHit& hit : a.concepts) {
+    if (lexicon == nullptr || hit.broader || !ChainOfConcept(hit.concept_id).empty()) continue;
+    const indexer::Concept* c = lexicon->Find(hit.concept_id);
+    if (c != nullptr && c->category == "equipment") {
+      k.cross_chain.push_back(KeyHash(hit.concept_id));
+    }
+  }
+  std::sort(k.cross_chain.begin(), k.cross_chain.end());
+  k.cross_chain.erase(std::unique(k.cross_chain.begin(), k.cross_chain.end()), k.cross_chain.end());
   // The folded words of a span ("máy sấy chè" -> may, say, che).
   auto words = [](const std::string& span, std::vector<uint64_t>* out) {
     const std::string folded = indexer::Fold(span);
@@ -382,6 +391,15 @@ double SectorValue(std::string_view chain, const RankKeys& cand) {
     if (c == chain) return 1.0;
   }
   return -0.5;
+}
+
+double SectorValue(std::string_view chain, const RankKeys& need, const RankKeys& cand) {
+  const double v = SectorValue(chain, cand);
+  if (v >= 0) return v;
+  for (uint64_t h : need.cross_chain) {
+    if (Has(cand.concepts, h)) return 0;
+  }
+  return v;
 }
 
 double SectorValue(std::string_view chain, const indexer::Analysis& cand) {
@@ -565,7 +583,7 @@ Explanation Ranker::ScoreFeatures(const MatchSide& need, const MatchSide& cand,
   set(RankFeature::kConcepts,
       ConceptValue(na, nk, ck, notes ? &e.matched_concepts : nullptr) * domain * market);
   set(RankFeature::kAccent, AccentValue(nk, ck));
-  set(RankFeature::kSector, SectorValue(need.chain, ck) * market);
+  set(RankFeature::kSector, SectorValue(need.chain, nk, ck) * market);
   set(RankFeature::kGeography, GeographyValue(need, cand, &e.distance_km, &e.serves_province));
   set(RankFeature::kCapacity, CapacityValue(na, ca, notes ? &e.capacity_note : nullptr) * market);
   set(RankFeature::kBudget,

@@ -98,6 +98,11 @@ struct RankKeys {
   std::vector<uint32_t> order_words_begin;
   std::vector<uint64_t> order_words;
   std::vector<std::string> chains;  // distinct chains its concepts belong to
+  // Hashes of the concepts it names itself (not broader ones) that belong
+  // to no chain and are bought or engaged (equipment, services,
+  // certifications: a boiler, a heat pump, an energy audit, OCOP), sorted:
+  // SectorValue asks whether a candidate of other chains offers one.
+  std::vector<uint64_t> cross_chain;
   // The share of the text's words inside lexicon terms: distinct words of
   // the concept spans over the text's length, capped at 1. A need's share
   // says how far the lexicon (and the projection learned with its
@@ -260,6 +265,11 @@ double ConceptValue(const indexer::Analysis& need, const RankKeys& need_keys,
                     const RankKeys& cand_keys, std::vector<std::string>* matched);
 double AccentValue(const RankKeys& need, const RankKeys& cand);
 double SectorValue(std::string_view chain, const RankKeys& cand);
+// The same, knowing the need: a candidate that names only other chains but
+// offers a cross-chain thing the need names (RankKeys::cross_chain: "lò
+// hơi", "máy sấy bơm nhiệt", "OCOP") gets 0, not -0.5: the chains it names
+// are the ones its boilers or dryers served before, not what it is.
+double SectorValue(std::string_view chain, const RankKeys& need, const RankKeys& cand);
 // The chain a concept id belongs to ("tea.dryer" -> "tea", "mech.lathe" ->
 // "mechanical"); "" for generic concepts.
 std::string ChainOfConcept(std::string_view concept_id);

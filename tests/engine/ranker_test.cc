@@ -107,6 +107,30 @@ TEST_F(RankerFeatures, SectorRewardsTheSameChainAndCostsAnotherOne) {
   EXPECT_DOUBLE_EQ(SectorValue("", A("máy vò chè")), 0.0);
 }
 
+// A maker of cross-chain equipment (a boiler, a cold room) names the chains
+// it served before; when the need asks for that very equipment, those
+// chains say nothing against it. Another chain's machine of the same broader
+// kind (a tea dryer for a longan dryer need) still costs.
+TEST_F(RankerFeatures, CrossChainEquipmentTheNeedNamesCostsNoSector) {
+  const auto keys = [&](const std::string& text) { return RankKeys::Of(A(text), lexicon_); };
+  const RankKeys boiler_need = keys("Thay lò than bằng nồi hơi cho dây chuyền sấy chè");
+  const RankKeys boiler_maker = keys("Lò hơi đốt củi, viên nén sinh khối cho xưởng sấy gỗ");
+  EXPECT_DOUBLE_EQ(SectorValue("tea", boiler_maker), -0.5);  // it names the wood chain only
+  EXPECT_DOUBLE_EQ(SectorValue("tea", boiler_need, boiler_maker), 0.0);
+  // A need that does not ask for a boiler: the wood chain costs as before.
+  EXPECT_DOUBLE_EQ(SectorValue("tea", keys("Cần máy vò chè cho HTX"), boiler_maker), -0.5);
+  // The broader dryer both name is not the need's own word: the tea dryer
+  // maker is another chain's.
+  EXPECT_DOUBLE_EQ(
+      SectorValue("fruit", keys("Cần máy sấy nhãn 1 tấn/mẻ"), keys("Máy sấy chè băng tải")), -0.5);
+  // An organisation both name ("HTX") is no equipment bought.
+  EXPECT_DOUBLE_EQ(SectorValue("tea", keys("Cần máy vò chè cho HTX"),
+                               keys("Máy sấy bơm nhiệt cho long nhãn, HTX")),
+                   -0.5);
+  // The same chain is still worth the most.
+  EXPECT_DOUBLE_EQ(SectorValue("tea", boiler_need, keys("Máy sấy chè băng tải, nồi hơi")), 1.0);
+}
+
 // A metal named beside a machine is what the machine is built of, not the
 // text's chain; named alone it is the purchase (ChainEvidence).
 TEST_F(RankerFeatures, MetalBesideAMachineGivesNoChain) {
