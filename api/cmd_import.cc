@@ -120,7 +120,19 @@ int RunImport(const ImportArgs& args) {
   std::fprintf(stderr, "indexes %s and saved in %s; %.2f s\n",
                index.loaded ? "caught up" : "built", (*eng)->IndexDir().c_str(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (size_t pending = (*eng)->matcher()->Stats().lists_pending; pending != 0) {
+  const engine::MatcherStats stats = (*eng)->matcher()->Stats();
+  for (const auto& [kind, factor] :
+       {std::pair<const char*, double>{"suppliers", stats.supplier_market},
+        {"experts", stats.expert_market}}) {
+    if (factor < 1) {
+      std::fprintf(stderr,
+                   "note: the lexicon recognises few of these %s' texts (market factor %.1f): "
+                   "concepts, sector and capacity count that much in their matches "
+                   "(docs/matching.md, \"A market the lexicon does not speak for\")\n",
+                   kind, factor);
+    }
+  }
+  if (size_t pending = stats.lists_pending; pending != 0) {
     std::fprintf(stderr,
                  "match lists of %zu needs not yet computed: `ketnoi serve` computes them in "
                  "the background (each is computed when first read until then)\n",

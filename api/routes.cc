@@ -228,6 +228,14 @@ Reply HandleMetrics(const ApiContext& ctx, const ApiRequest&) {
     gauges.push_back({"ketnoi_live_rankings_waiting",
                       "Live matches and searches waiting their turn to be ranked.",
                       static_cast<double>(m.live_rankings_waiting)});
+    gauges.push_back({"ketnoi_market_factor_suppliers",
+                      "How far the lexicon speaks for the suppliers (1: in full; below, concepts, "
+                      "sector and capacity count that much).",
+                      m.supplier_market});
+    gauges.push_back({"ketnoi_market_factor_experts",
+                      "How far the lexicon speaks for the experts (1: in full; below, concepts, "
+                      "sector and capacity count that much).",
+                      m.expert_market});
   }
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

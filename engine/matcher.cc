@@ -991,6 +991,8 @@ MatcherStats Matcher::Stats() const {
   s.lists_pending = impl_->fill.pending_count.load();
   s.live_rankings = impl_->live_gate->width();
   s.live_rankings_waiting = impl_->live_gate->waiting();
+  s.supplier_market = impl_->suppliers.market;
+  s.expert_market = impl_->experts.market;
   return s;
 }
 

@@ -242,6 +242,10 @@ struct MatcherStats {
   size_t lists_pending = 0;  // stale lists not yet recomputed (StaleLists)
   size_t live_rankings = 0;  // live rankings that may run at once
   size_t live_rankings_waiting = 0;  // live rankings waiting their turn now
+  // MarketFactor of the suppliers and the experts as last built or loaded:
+  // 1 where the lexicon speaks for the market; below, the concept, sector
+  // and capacity features count that much (docs/matching.md).
+  double supplier_market = 1, expert_market = 1;
 };
 
 class Matcher {

@@ -69,6 +69,21 @@ set +e
 set -e
 [[ $rc != 0 ]] || fail "--lists sometime was accepted"
 
+# The demo is the centre's own market: no note about the lexicon. A catalogue
+# from outside it (the same supplier records selling consumer electronics) is
+# imported with a note that its concepts, sector and capacities count less.
+! grep -q "lexicon recognises few" "$tmp/import.log" || fail "note on the demo's own market"
+mkdir -p "$tmp/foreign"
+cp "$demo"/*.jsonl "$tmp/foreign/"
+sed -E -e 's/"name": *"[^"]*"/"name":"Electronics Outlet"/' \
+  -e 's/"text": *"[^"]*"/"text":"Sony Bravia LCD television with remote control"/' \
+  "$demo/suppliers.jsonl" > "$tmp/foreign/suppliers.jsonl"
+"$ketnoi" import --db "$tmp/db7" "$tmp/foreign" 2>"$tmp/foreign.log" \
+  || { cat "$tmp/foreign.log"; fail "import of a foreign catalogue"; }
+grep -q "lexicon recognises few of these suppliers' texts (market factor 0.0)" "$tmp/foreign.log" \
+  || { cat "$tmp/foreign.log"; fail "no note on a market the lexicon does not speak for"; }
+! grep -q "these experts'" "$tmp/foreign.log" || fail "note on the demo's own experts"
+
 # Usage errors are bad input.
 set +e
 "$ketnoi" import --db "$tmp/db3" "$tmp/does-not-exist" 2>/dev/null; rc=$?

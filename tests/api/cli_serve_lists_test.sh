@@ -49,6 +49,9 @@ get /metrics > "$tmp/metrics.txt" || fail "metrics"
 grep -q '^ketnoi_lists_pending 0' "$tmp/metrics.txt" || fail "metrics still show pending lists"
 grep -q '^ketnoi_live_rankings 3$' "$tmp/metrics.txt" || fail "metrics do not show the configured live_rankings"
 grep -q '^ketnoi_live_rankings_waiting 0$' "$tmp/metrics.txt" || fail "metrics show live rankings waiting"
+# The demo's markets are the centre's own: the lexicon speaks for them in full.
+grep -q '^ketnoi_market_factor_suppliers 1$' "$tmp/metrics.txt" || fail "metrics: supplier market factor"
+grep -q '^ketnoi_market_factor_experts 1$' "$tmp/metrics.txt" || fail "metrics: expert market factor"
 stop_server
 
 # The same leads as lists computed at import (sequence numbers aside).

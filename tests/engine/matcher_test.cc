@@ -338,6 +338,8 @@ TEST(MarketFactor, ACatalogueTheLexiconDoesNotSpeakForCountsItsReadingsLess) {
                                                "Máy sấy chè băng tải công suất 500 kg/ngày")));
     ASSERT_OK(engine->PutFacility(
         MakeFacility("F1", "tỉnh Thái Nguyên", "N1", "Cần máy sấy chè 500 kg/ngày")));
+    EXPECT_EQ(engine->matcher()->Stats().supplier_market, 0.0);
+    EXPECT_EQ(engine->matcher()->Stats().expert_market, 1.0);  // none yet
     const Explanation e = s1_of(engine.get());
     ASSERT_GT(e.score, -100) << "S1 not first";
     EXPECT_EQ(e.values[concepts], 0.0);
@@ -371,6 +373,7 @@ TEST(MarketFactor, ACatalogueTheLexiconDoesNotSpeakForCountsItsReadingsLess) {
   }
   auto engine = OpenEngine(db);
   ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(engine->matcher()->Stats().supplier_market, 1.0);
   const Explanation e = s1_of(engine.get());
   ASSERT_GT(e.score, -100) << "S1 not first";
   EXPECT_GT(e.values[concepts], 0.0);
