@@ -160,6 +160,9 @@ std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e) {
   p->side.id = e.id;
   p->side.name = e.name;
   SetPlace(*impl.reference, e.province, e.province_id, &p->side, &p->region);
+  // An expert has no service-area field; one that writes it works anywhere
+  // is nationwide (GeographyValue, the serves-my-province filter).
+  p->side.nationwide = TextSaysNationwide(e.text);
   p->side.chain = ChainOfAnalysis(p->analysis, impl.options.lexicon);
   p->side.analysis = &p->analysis;
   p->keys = RankKeys::Of(p->analysis, impl.options.lexicon);

@@ -162,10 +162,14 @@ double GeographyValue(const MatchSide& need, const MatchSide& cand, std::optiona
     if (need.province_id.empty()) return 0;
     return -1.0;  // says where it works, and this province is not there
   }
-  // Experts and facilities: no declared area; nearer is better.
-  if (!km->has_value()) return 0;
+  // Experts and facilities: no declared area; nearer is better. An expert
+  // who writes that it works nationwide counts as a nationwide supplier
+  // would, or better when near.
+  const double nationwide = cand.nationwide ? 0.7 - distance_cost : -1.0;
+  if (cand.nationwide) *serves = true;
+  if (!km->has_value()) return cand.nationwide ? nationwide : 0;
   if (!need.province_id.empty() && cand.province_id == need.province_id) *serves = true;
-  return std::max(-0.5, 1.0 - **km / 500.0);
+  return std::max({-0.5, 1.0 - **km / 500.0, nationwide});
 }
 
 double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& cand,
@@ -492,6 +496,10 @@ void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direct
     } else if (!cand.province_name.empty()) {
       vi += ", ở " + cand.province_name;
       en += ", based in " + cand.province_name_en;
+      if (cand.nationwide) {  // an expert who writes it works anywhere
+        vi += ", làm việc toàn quốc";
+        en += ", works nationwide";
+      }
     }
   } else if (!need.province_name.empty()) {
     vi += ", ở " + need.province_name;

@@ -8,6 +8,7 @@
 // different current provinces is ambiguous.
 #include "engine/reference.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -296,6 +297,65 @@ StatusOr<const Sector*> ReferenceDataImpl::ResolveSector(std::string_view writte
 }
 
 }  // namespace
+
+namespace {
+
+// `text` with every ASCII character other than a letter or digit read as a
+// space, runs of spaces made one, and a space at each end: phrases are then
+// found whole (" toan quoc ").
+std::string Spaced(const std::string& text) {
+  std::string out = " ";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool word = u >= 0x80 || std::isalnum(u);
+    if (word) {
+      out.push_back(c);
+    } else if (out.back() != ' ') {
+      out.push_back(' ');
+    }
+  }
+  if (out.back() != ' ') out.push_back(' ');
+  return out;
+}
+
+}  // namespace
+
+bool TextSaysNationwide(std::string_view text) {
+  if (!indexer::IsValidUtf8(text)) return false;
+  std::string accented, folded;
+  indexer::Normalize(text, &accented, &folded);
+  static constexpr std::string_view kEnglish[] = {" nationwide ", " all provinces ",
+                                                  " across vietnam ", " throughout vietnam ",
+                                                  " across the country "};
+  const std::string words = Spaced(folded);
+  for (std::string_view p : kEnglish) {
+    if (words.find(p) != std::string::npos) return true;
+  }
+  // Vietnamese: "toàn quốc" or "cả nước" in a clause that says the work
+  // reaches there ("làm việc", "nhận", "hỗ trợ", "phục vụ", "trên", ...): a
+  // national prize or conference ("giải nhất hội thi toàn quốc") is not.
+  static constexpr std::string_view kWhere[] = {" toan quoc ", " tren ca nuoc ", " khap ca nuoc "};
+  static constexpr std::string_view kWork[] = {
+      " lam viec ", " nhan ", " ho tro ", " phuc vu ",   " tu van ",     " dao tao ",
+      " cong tac ", " tren ", " khap ",   " giao hang ", " trien khai ", " di "};
+  size_t begin = 0;
+  while (begin < accented.size()) {
+    size_t end = accented.find_first_of(".;!?\n", begin);
+    if (end == std::string::npos) end = accented.size();
+    const std::string clause_accented = Spaced(accented.substr(begin, end - begin));
+    std::string clause;
+    indexer::AppendFoldedNormalized(clause_accented, &clause);
+    bool where = clause_accented.find(" cả nước ") != std::string::npos;
+    for (std::string_view p : kWhere) where = where || clause.find(p) != std::string::npos;
+    if (where) {
+      for (std::string_view w : kWork) {
+        if (clause.find(w) != std::string::npos) return true;
+      }
+    }
+    begin = end + 1;
+  }
+  return false;
+}
 
 std::string ProvinceKey(std::string_view written) {
   std::string s(Trim(indexer::Fold(Trim(written))));

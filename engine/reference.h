@@ -68,4 +68,13 @@ std::string DefaultDataDir();
 // removed. "Tỉnh Thái Bình" and "thai-binh" give the same key.
 std::string ProvinceKey(std::string_view written);
 
+// True when a profile's free text says it works anywhere in the country
+// ("làm việc toàn quốc", "nhận hỗ trợ trên cả nước", "works nationwide"):
+// experts have no service-area field and write it this way. "cả nước"
+// counts with its accents or after "trên"/"khắp" ("tren ca nuoc"), not
+// alone unaccented ("ca nuoc" is also "cá nước", freshwater fish); the
+// Vietnamese phrases only in a sentence that names the work ("làm việc",
+// "nhận", "hỗ trợ", ...), so "giải nhất hội thi toàn quốc" is not one.
+bool TextSaysNationwide(std::string_view text);
+
 }  // namespace ketnoi::engine

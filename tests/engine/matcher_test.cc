@@ -297,6 +297,55 @@ TEST_F(SmallMarket, MetalInANeedDoesNotMakeItMetalwork) {
 // same listing among the centre's suppliers has them back once they are
 // half the market (the factor is measured when the collection is built or
 // loaded).
+// An expert who writes that it works anywhere in the country is not held
+// back by its distance: it counts as a nationwide supplier would, passes the
+// serves-my-province filter, and the reason says so. The same profile
+// without those words, as far away, ranks below it.
+TEST(ExpertGeography, AnExpertWorkingNationwideIsNotHeldBackByDistance) {
+  auto engine = OpenEngine(TempPath("nationwide-expert"));
+  ASSERT_NE(engine, nullptr);
+  auto expert = [&](const std::string& id, const std::string& province, const std::string& text) {
+    Expert e;
+    e.id = id;
+    e.name = "Chuyên gia " + id;
+    e.province = province;
+    e.text = text;
+    ASSERT_OK(engine->PutExpert(e));
+  };
+  const std::string haccp = "Tư vấn xây dựng hệ thống HACCP cho cơ sở chế biến chè.";
+  expert("E1", "Cà Mau", haccp);
+  expert("E2", "Cà Mau", haccp + " Làm việc toàn quốc.");
+  Facility f = MakeFacility("F1", "Thái Nguyên", "N1", "");
+  f.needs[0].kind = NeedKind::kExpert;
+  f.needs[0].text = "Cần chuyên gia tư vấn HACCP cho xưởng chè";
+  ASSERT_OK(engine->PutFacility(f));
+  MatchRequest req;
+  req.need_id = "N1";
+  req.kind = TargetKind::kExpert;
+  req.k = 10;
+  req.filters.min_score = -10;
+  auto list = engine->matcher()->Match(req);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->items.size(), 2u);
+  EXPECT_EQ(list->items[0].id, "E2");
+  const auto geography = static_cast<int>(RankFeature::kGeography);
+  const Explanation& nationwide = list->items[0].explanation;
+  const Explanation& local = list->items[1].explanation;
+  EXPECT_DOUBLE_EQ(local.values[geography], -0.5);  // some 1,700 km away
+  EXPECT_GT(nationwide.values[geography], 0.3);
+  EXPECT_NE(nationwide.reason_vi.find("làm việc toàn quốc"), std::string::npos)
+      << nationwide.reason_vi;
+  EXPECT_NE(nationwide.reason_en.find("works nationwide"), std::string::npos)
+      << nationwide.reason_en;
+  EXPECT_EQ(local.reason_vi.find("toàn quốc"), std::string::npos) << local.reason_vi;
+  // Only the nationwide expert serves the facility's province.
+  req.filters.serves_my_province = true;
+  list = engine->matcher()->Match(req);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->items.size(), 1u);
+  EXPECT_EQ(list->items[0].id, "E2");
+}
+
 TEST(MarketFactor, ACatalogueTheLexiconDoesNotSpeakForCountsItsReadingsLess) {
   const std::string db = TempPath("market");
   auto s1_of = [](Engine* engine) {

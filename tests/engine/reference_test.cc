@@ -78,6 +78,22 @@ TEST(Reference, Nationwide) {
   EXPECT_FALSE(Real().IsNationwide("Hà Nội"));
 }
 
+// An expert's profile says in its own words that it works anywhere.
+TEST(Reference, TextSaysNationwide) {
+  for (const char* t : {"Tư vấn HACCP. Làm việc toàn quốc.", "Nhận hỗ trợ trên cả nước.",
+                        "nhan ho tro tren ca nuoc", "NHẬN DỰ ÁN TOÀN QUỐC",
+                        "Giải thưởng toàn quốc 2019; làm việc toàn quốc",
+                        "Lean consulting, works nationwide.", "Available across Vietnam"}) {
+    EXPECT_TRUE(TextSaysNationwide(t)) << t;
+  }
+  for (const char* t : {"Chuyên gia nuôi cá nước ngọt ở Hải Dương", "nuoi ca nuoc ngot",
+                        "Nhận hỗ trợ tại Gia Lai và Đắk Lắk.",
+                        "works across the northern provinces", "toanquoc", "", "\xff\xfe toàn quốc",
+                        "Giải nhất hội thi thợ giỏi toàn quốc 2019. Nhận hỗ trợ tại Hà Nam."}) {
+    EXPECT_FALSE(TextSaysNationwide(t)) << t;
+  }
+}
+
 TEST(Reference, ResolvesSectorsByCodeNameAndAlias) {
   for (const char* s : {"1076", "1076 - Sản xuất chè", "Sản xuất chè", "chế biến chè",
                         "che bien che", "Tea processing"}) {
