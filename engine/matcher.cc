@@ -163,6 +163,8 @@ std::shared_ptr<Party> ExpertParty(const Matcher::Impl& impl, const Expert& e) {
   // An expert has no service-area field; one that writes it works anywhere
   // is nationwide (GeographyValue, the serves-my-province filter).
   p->side.nationwide = TextSaysNationwide(e.text);
+  // The provinces it lists as where it works ("Nhận hỗ trợ tại A, B và C").
+  p->side.serves_ids = ProvincesListedAsServed(*impl.reference, e.text);
   p->side.chain = ChainOfAnalysis(p->analysis, impl.options.lexicon);
   p->side.analysis = &p->analysis;
   p->keys = RankKeys::Of(p->analysis, impl.options.lexicon);

@@ -162,7 +162,7 @@ std::string RankingOf(const Matcher::Impl& impl) {
   // gives none, ChainEvidence) and when another chain costs (session 17:
   // not for cross-chain equipment the need names, RankKeys::cross_chain).
   // "experts=": how an expert's service area is read (session 17: from
-  // its text, TextSaysNationwide).
+  // its text, TextSaysNationwide and ProvincesListedAsServed).
   char domain[32];
   std::snprintf(domain, sizeof(domain), "%g", kRecognizedForFullWeight);
   // "market=": the candidates' markets' factors (session 17; MarketFactor,
@@ -173,7 +173,7 @@ std::string RankingOf(const Matcher::Impl& impl) {
       std::string(impl.options.lexical_norm == LexicalNorm::kQuery ? "lexical=query-saturating"
                                                                    : "lexical=best") +
       ";concepts=same-words-half;accent=conflicts;sector=metal-beside-machine-mute+cross-chain-"
-      "equipment;experts=nationwide-from-text;domain=" +
+      "equipment;experts=area-from-text;domain=" +
       domain + ";market=" + market + ";candidates=" + std::to_string(impl.options.candidates) +
       "/" + std::to_string(impl.options.dense_candidates) + ";walk=value-first/" +
       std::to_string(impl.options.sparse_posting_budget) + "/grow-from-" +

@@ -163,13 +163,17 @@ double GeographyValue(const MatchSide& need, const MatchSide& cand, std::optiona
     return -1.0;  // says where it works, and this province is not there
   }
   // Experts and facilities: no declared area; nearer is better. An expert
-  // who writes that it works nationwide counts as a nationwide supplier
-  // would, or better when near.
-  const double nationwide = cand.nationwide ? 0.7 - distance_cost : -1.0;
-  if (cand.nationwide) *serves = true;
-  if (!km->has_value()) return cand.nationwide ? nationwide : 0;
+  // whose profile lists the need's province among those it works in counts
+  // as a supplier serving it would, one that writes it works nationwide as
+  // a nationwide supplier would; either, or better when near.
+  const bool listed = !need.province_id.empty() &&
+                      std::find(cand.serves_ids.begin(), cand.serves_ids.end(), need.province_id) !=
+                          cand.serves_ids.end();
+  const double reach = listed ? 1.0 - distance_cost : cand.nationwide ? 0.7 - distance_cost : -1.0;
+  if (cand.nationwide || listed) *serves = true;
+  if (!km->has_value()) return reach > -1.0 ? reach : 0;
   if (!need.province_id.empty() && cand.province_id == need.province_id) *serves = true;
-  return std::max({-0.5, 1.0 - **km / 500.0, nationwide});
+  return std::max({-0.5, 1.0 - **km / 500.0, reach});
 }
 
 double CapacityValue(const indexer::Analysis& need, const indexer::Analysis& cand,
@@ -496,7 +500,13 @@ void WriteReasons(const MatchSide& need, const MatchSide& cand, Direction direct
     } else if (!cand.province_name.empty()) {
       vi += ", ở " + cand.province_name;
       en += ", based in " + cand.province_name_en;
-      if (cand.nationwide) {  // an expert who writes it works anywhere
+      // An expert that writes where it works.
+      const bool listed = std::find(cand.serves_ids.begin(), cand.serves_ids.end(),
+                                    need.province_id) != cand.serves_ids.end();
+      if (listed && cand.province_id != need.province_id && !need.province_name.empty()) {
+        vi += ", nhận hỗ trợ tại " + need.province_name;
+        en += ", works in " + need.province_name_en;
+      } else if (cand.nationwide) {
         vi += ", làm việc toàn quốc";
         en += ", works nationwide";
       }

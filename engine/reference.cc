@@ -8,6 +8,7 @@
 // different current provinces is ambiguous.
 #include "engine/reference.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -355,6 +356,65 @@ bool TextSaysNationwide(std::string_view text) {
     begin = end + 1;
   }
   return false;
+}
+
+std::vector<std::string> ProvincesListedAsServed(const ReferenceData& ref, std::string_view text) {
+  std::vector<std::string> out;
+  if (!indexer::IsValidUtf8(text)) return out;
+  const std::string folded = indexer::Fold(text);
+  static constexpr std::string_view kCues[] = {" ho tro tai ", " lam viec tai ", " cong tac tai ",
+                                               " phuc vu ",    " works in ",     " covering ",
+                                               " working in "};
+  size_t begin = 0;
+  while (begin < folded.size()) {
+    size_t end = folded.find_first_of(".;!?\n", begin);
+    if (end == std::string::npos) end = folded.size();
+    // Words between single spaces, each comma a word of its own.
+    std::string sentence = " ";
+    for (char c : folded.substr(begin, end - begin)) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x80 || std::isalnum(u)) {
+        sentence.push_back(c);
+      } else {
+        if (sentence.back() != ' ') sentence.push_back(' ');
+        if (c == ',') sentence += ", ";
+      }
+    }
+    if (sentence.back() != ' ') sentence.push_back(' ');
+    begin = end + 1;
+    size_t after = std::string::npos;
+    for (std::string_view cue : kCues) {
+      const size_t at = sentence.find(cue);
+      if (at != std::string::npos && (after == std::string::npos || at + cue.size() < after)) {
+        after = at + cue.size();
+      }
+    }
+    if (after == std::string::npos) continue;
+    // The parts, between commas and the conjunctions.
+    std::string rest = sentence.substr(after - 1);
+    for (std::string_view conj : {" va ", " and "}) {
+      for (size_t at = rest.find(conj); at != std::string::npos; at = rest.find(conj, at + 1)) {
+        rest.replace(at, conj.size(), " , ");
+      }
+    }
+    std::vector<std::string> parts;
+    size_t from = 0;
+    while (from <= rest.size()) {
+      size_t comma = rest.find(',', from);
+      if (comma == std::string::npos) comma = rest.size();
+      std::string_view part = Trim(std::string_view(rest).substr(from, comma - from));
+      if (!part.empty()) parts.emplace_back(part);
+      from = comma + 1;
+    }
+    for (const std::string& part : parts) {
+      auto place = ref.ResolveProvince(part);
+      if (!place.ok() || place->province == nullptr) break;
+      if (std::find(out.begin(), out.end(), place->province->id) == out.end()) {
+        out.push_back(place->province->id);
+      }
+    }
+  }
+  return out;
 }
 
 std::string ProvinceKey(std::string_view written) {

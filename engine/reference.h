@@ -77,4 +77,13 @@ std::string ProvinceKey(std::string_view written);
 // "nhận", "hỗ trợ", ...), so "giải nhất hội thi toàn quốc" is not one.
 bool TextSaysNationwide(std::string_view text);
 
+// The ids of the provinces a profile's free text lists as where it works:
+// the names after "hỗ trợ tại", "làm việc tại", "công tác tại", "phục vụ",
+// "works in", "covering", up to the end of the sentence, separated by
+// commas and "và"/"and" ("Nhận hỗ trợ tại Gia Lai, Kon Tum và Đắk Lắk").
+// The list ends at the first part that names no province, and a sentence
+// whose first part names none lists nothing ("hỗ trợ tại các cơ sở ...").
+// Distinct, in order.
+std::vector<std::string> ProvincesListedAsServed(const ReferenceData& ref, std::string_view text);
+
 }  // namespace ketnoi::engine

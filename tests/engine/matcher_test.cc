@@ -300,7 +300,8 @@ TEST_F(SmallMarket, MetalInANeedDoesNotMakeItMetalwork) {
 // An expert who writes that it works anywhere in the country is not held
 // back by its distance: it counts as a nationwide supplier would, passes the
 // serves-my-province filter, and the reason says so. The same profile
-// without those words, as far away, ranks below it.
+// without those words, as far away, ranks below it; one that lists the
+// facility's province ranks above both.
 TEST(ExpertGeography, AnExpertWorkingNationwideIsNotHeldBackByDistance) {
   auto engine = OpenEngine(TempPath("nationwide-expert"));
   ASSERT_NE(engine, nullptr);
@@ -344,6 +345,19 @@ TEST(ExpertGeography, AnExpertWorkingNationwideIsNotHeldBackByDistance) {
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_EQ(list->items.size(), 1u);
   EXPECT_EQ(list->items[0].id, "E2");
+
+  // One that lists the facility's province among those it works in counts
+  // as a supplier serving it: above the nationwide one, and said.
+  expert("E3", "Cà Mau", haccp + " Nhận hỗ trợ tại Cà Mau, Thái Nguyên và Bắc Ninh.");
+  list = engine->matcher()->Match(req);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->items.size(), 2u);
+  EXPECT_EQ(list->items[0].id, "E3");
+  const Explanation& listed = list->items[0].explanation;
+  EXPECT_GT(listed.values[geography], list->items[1].explanation.values[geography]);
+  EXPECT_NE(listed.reason_vi.find("nhận hỗ trợ tại Thái Nguyên"), std::string::npos)
+      << listed.reason_vi;
+  EXPECT_NE(listed.reason_en.find("works in Thai Nguyen"), std::string::npos) << listed.reason_en;
 }
 
 TEST(MarketFactor, ACatalogueTheLexiconDoesNotSpeakForCountsItsReadingsLess) {

@@ -94,6 +94,30 @@ TEST(Reference, TextSaysNationwide) {
   }
 }
 
+// The provinces an expert's profile lists as where it works, with and
+// without diacritics, old names resolved to the current province once.
+TEST(Reference, ProvincesListedAsServed) {
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ProvincesListedAsServed(Real(),
+                                    "Tư vấn VietGAP. Nhận hỗ trợ tại Gia Lai, Đắk Lắk và "
+                                    "Lâm Đồng."),
+            (Ids{ProvinceOf("Gia Lai"), ProvinceOf("Đắk Lắk"), ProvinceOf("Lâm Đồng")}));
+  EXPECT_EQ(ProvincesListedAsServed(Real(), "nhan ho tro tai son la, lao cai va thai nguyen"),
+            (Ids{ProvinceOf("Sơn La"), ProvinceOf("Lào Cai"), ProvinceOf("Thái Nguyên")}));
+  EXPECT_EQ(ProvincesListedAsServed(Real(), "Lean consulting. Works in Lao Cai and Ha Giang."),
+            (Ids{ProvinceOf("Lào Cai"), ProvinceOf("Hà Giang")}));
+  // An old name and the province it is now part of: listed once.
+  const Ids merged = ProvincesListedAsServed(Real(), "Hỗ trợ tại Hà Giang và Tuyên Quang.");
+  EXPECT_EQ(merged, (Ids{ProvinceOf("Tuyên Quang")}));
+  // The list ends at the first part that is no province.
+  EXPECT_EQ(ProvincesListedAsServed(Real(), "Làm việc tại Hà Nội, các tỉnh lân cận và Bắc Ninh."),
+            (Ids{ProvinceOf("Hà Nội")}));
+  for (const char* none : {"Hỗ trợ tại các cơ sở ở Thái Nguyên.", "Chuyên gia ở Hà Nội.",
+                           "Nhận hỗ trợ trên cả nước.", "", "\xff Hỗ trợ tại Hà Nội"}) {
+    EXPECT_TRUE(ProvincesListedAsServed(Real(), none).empty()) << none;
+  }
+}
+
 TEST(Reference, ResolvesSectorsByCodeNameAndAlias) {
   for (const char* s : {"1076", "1076 - Sản xuất chè", "Sản xuất chè", "chế biến chè",
                         "che bien che", "Tea processing"}) {
