@@ -333,12 +333,15 @@ bool TextSaysNationwide(std::string_view text) {
     if (words.find(p) != std::string::npos) return true;
   }
   // Vietnamese: "toàn quốc" or "cả nước" in a clause that says the work
-  // reaches there ("làm việc", "nhận", "hỗ trợ", "phục vụ", "trên", ...): a
-  // national prize or conference ("giải nhất hội thi toàn quốc") is not.
+  // reaches there ("làm việc", "nhận", "hỗ trợ", "phục vụ", "trên", ...),
+  // and not a national prize, contest, conference or fair ("nhận giải nhất
+  // hội thi thợ giỏi toàn quốc", "hội chợ toàn quốc").
   static constexpr std::string_view kWhere[] = {" toan quoc ", " tren ca nuoc ", " khap ca nuoc "};
   static constexpr std::string_view kWork[] = {
-      " lam viec ", " nhan ", " ho tro ", " phuc vu ",   " tu van ",     " dao tao ",
-      " cong tac ", " tren ", " khap ",   " giao hang ", " trien khai ", " di "};
+      " lam viec ", " nhan ", " ho tro ", " phuc vu ",   " tu van ",    " dao tao ",
+      " cong tac ", " tren ", " khap ",   " giao hang ", " trien khai "};
+  static constexpr std::string_view kEvent[] = {" giai ",     " hoi thi ", " cuoc thi ",
+                                                " hoi nghi ", " hoi cho ", " trien lam "};
   size_t begin = 0;
   while (begin < accented.size()) {
     size_t end = accented.find_first_of(".;!?\n", begin);
@@ -348,6 +351,7 @@ bool TextSaysNationwide(std::string_view text) {
     indexer::AppendFoldedNormalized(clause_accented, &clause);
     bool where = clause_accented.find(" cả nước ") != std::string::npos;
     for (std::string_view p : kWhere) where = where || clause.find(p) != std::string::npos;
+    for (std::string_view e : kEvent) where = where && clause.find(e) == std::string::npos;
     if (where) {
       for (std::string_view w : kWork) {
         if (clause.find(w) != std::string::npos) return true;

@@ -74,7 +74,8 @@ std::string ProvinceKey(std::string_view written);
 // counts with its accents or after "trên"/"khắp" ("tren ca nuoc"), not
 // alone unaccented ("ca nuoc" is also "cá nước", freshwater fish); the
 // Vietnamese phrases only in a sentence that names the work ("làm việc",
-// "nhận", "hỗ trợ", ...), so "giải nhất hội thi toàn quốc" is not one.
+// "nhận", "hỗ trợ", ...) and no prize, contest, conference or fair, so
+// "nhận giải nhất hội thi toàn quốc" is not one.
 bool TextSaysNationwide(std::string_view text);
 
 // The ids of the provinces a profile's free text lists as where it works:

@@ -89,7 +89,8 @@ TEST(Reference, TextSaysNationwide) {
   for (const char* t : {"Chuyên gia nuôi cá nước ngọt ở Hải Dương", "nuoi ca nuoc ngot",
                         "Nhận hỗ trợ tại Gia Lai và Đắk Lắk.",
                         "works across the northern provinces", "toanquoc", "", "\xff\xfe toàn quốc",
-                        "Giải nhất hội thi thợ giỏi toàn quốc 2019. Nhận hỗ trợ tại Hà Nam."}) {
+                        "Giải nhất hội thi thợ giỏi toàn quốc 2019. Nhận hỗ trợ tại Hà Nam.",
+                        "Nhận giải nhất toàn quốc năm 2020", "Tham gia hội chợ toàn quốc"}) {
     EXPECT_FALSE(TextSaysNationwide(t)) << t;
   }
 }
