@@ -213,12 +213,7 @@ void PartyTable::Put(int64_t n, std::shared_ptr<const Party> party) {
     parties_.resize(i + 1);
     attrs_.resize(i + 1);
   }
-  if (!parties_[i]) {
-    ++count_;
-  } else if (parties_[i]->keys.recognized >= kRecognizedForFullWeight) {
-    --recognized_;
-  }
-  if (party->keys.recognized >= kRecognizedForFullWeight) ++recognized_;
+  if (!parties_[i]) ++count_;
   Attrs a;
   a.alive = true;
   const MatchSide& side = party->side;
@@ -245,9 +240,14 @@ void PartyTable::Put(int64_t n, std::shared_ptr<const Party> party) {
   attrs_[i] = a;
 }
 
+size_t PartyTable::CountRecognized() const {
+  size_t n = 0;
+  for (const auto& p : parties_) n += p && p->keys.recognized >= kRecognizedForFullWeight;
+  return n;
+}
+
 bool PartyTable::Erase(int64_t n) {
   if (!Has(n)) return false;
-  if (parties_[static_cast<size_t>(n)]->keys.recognized >= kRecognizedForFullWeight) --recognized_;
   parties_[static_cast<size_t>(n)].reset();
   attrs_[static_cast<size_t>(n)] = Attrs{};
   --count_;

@@ -105,8 +105,9 @@ class PartyTable {
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   // How many parties the lexicon speaks for (RankKeys::recognized at least
-  // kRecognizedForFullWeight): MarketFactor's numerator.
-  size_t recognized() const { return recognized_; }
+  // kRecognizedForFullWeight): MarketFactor's numerator. A pass over the
+  // table: asked when a collection is built or loaded.
+  size_t CountRecognized() const;
   // fn(n, party) in increasing n.
   template <typename Fn>
   void ForEach(Fn fn) const {
@@ -130,7 +131,6 @@ class PartyTable {
   std::vector<std::shared_ptr<const Party>> parties_;
   std::vector<Attrs> attrs_;
   size_t count_ = 0;
-  size_t recognized_ = 0;
   std::unordered_map<std::string, uint16_t> provinces_, words_;
 };
 
@@ -167,7 +167,7 @@ struct Collection {
   // MarketFactor of the parties as of the last build or load, like the
   // projection learned then: a candidate collection's factor on the features
   // read from the lexicon (PairEvidence::market). Part of the stored lists'
-  // ranking definition.
+  // ranking definition. 1 for the needs' collections (not read).
   double market = 1;
   IdTable ids;
   PartyTable parties;

@@ -278,13 +278,17 @@ Status RebuildCollection(Matcher::Impl* impl, int which) {
                             : which == kEquipmentNeeds ? "equipment needs" : "expert needs",
                std::chrono::duration<double>(scanned - start).count(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - scanned).count());
-  if ((which == kSuppliers || which == kExperts) && !parties.empty()) {
-    spdlog::info("the lexicon speaks for {} of {} {}: market factor {:.1f}", parties.recognized(),
-                 parties.size(), which == kSuppliers ? "suppliers" : "experts",
-                 MarketFactor(parties.recognized(), parties.size()));
+  double market = 1;  // the needs' collections have no market factor
+  if (which == kSuppliers || which == kExperts) {
+    const size_t recognized = parties.CountRecognized();
+    market = MarketFactor(recognized, parties.size());
+    if (!parties.empty()) {
+      spdlog::info("the lexicon speaks for {} of {} {}: market factor {:.1f}", recognized,
+                   parties.size(), which == kSuppliers ? "suppliers" : "experts", market);
+    }
   }
   std::unique_lock lock(impl->mu);
-  c.market = MarketFactor(parties.recognized(), parties.size());
+  c.market = market;
   c.parties = std::move(parties);
   c.built = !docs.empty();
   c.built_size = docs.size();

@@ -299,10 +299,13 @@ Status LoadCollection(Matcher::Impl* impl, int which, const std::string& dir,
     }
     c.built_size = table->built_size;
   }
-  c.market = MarketFactor(parties.recognized(), parties.size());
-  if (which < 2 && c.market < 1) {
-    spdlog::info("the lexicon speaks for {} of {} {}: market factor {:.1f}", parties.recognized(),
-                 parties.size(), which == 0 ? "suppliers" : "experts", c.market);
+  if (which < 2) {  // suppliers, experts: the needs' collections have no market factor
+    const size_t recognized = parties.CountRecognized();
+    c.market = MarketFactor(recognized, parties.size());
+    if (c.market < 1) {
+      spdlog::info("the lexicon speaks for {} of {} {}: market factor {:.1f}", recognized,
+                   parties.size(), which == 0 ? "suppliers" : "experts", c.market);
+    }
   }
   c.parties = std::move(parties);
   c.built = !docs.empty();

@@ -9,7 +9,6 @@
 #include "engine/reference.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -299,28 +298,6 @@ StatusOr<const Sector*> ReferenceDataImpl::ResolveSector(std::string_view writte
 
 }  // namespace
 
-namespace {
-
-// `text` with every ASCII character other than a letter or digit read as a
-// space, runs of spaces made one, and a space at each end: phrases are then
-// found whole (" toan quoc ").
-std::string Spaced(const std::string& text) {
-  std::string out = " ";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool word = u >= 0x80 || std::isalnum(u);
-    if (word) {
-      out.push_back(c);
-    } else if (out.back() != ' ') {
-      out.push_back(' ');
-    }
-  }
-  if (out.back() != ' ') out.push_back(' ');
-  return out;
-}
-
-}  // namespace
-
 bool TextSaysNationwide(std::string_view text) {
   if (!indexer::IsValidUtf8(text)) return false;
   std::string accented, folded;
@@ -328,7 +305,7 @@ bool TextSaysNationwide(std::string_view text) {
   static constexpr std::string_view kEnglish[] = {" nationwide ", " all provinces ",
                                                   " across vietnam ", " throughout vietnam ",
                                                   " across the country "};
-  const std::string words = Spaced(folded);
+  const std::string words = indexer::SpacedWords(folded);
   for (std::string_view p : kEnglish) {
     if (words.find(p) != std::string::npos) return true;
   }
@@ -346,7 +323,8 @@ bool TextSaysNationwide(std::string_view text) {
   while (begin < accented.size()) {
     size_t end = accented.find_first_of(".;!?\n", begin);
     if (end == std::string::npos) end = accented.size();
-    const std::string clause_accented = Spaced(accented.substr(begin, end - begin));
+    const std::string clause_accented =
+        indexer::SpacedWords(std::string_view(accented).substr(begin, end - begin));
     std::string clause;
     indexer::AppendFoldedNormalized(clause_accented, &clause);
     bool where = clause_accented.find(" cả nước ") != std::string::npos;
@@ -373,25 +351,20 @@ std::vector<std::string> ProvincesListedAsServed(const ReferenceData& ref, std::
   while (begin < folded.size()) {
     size_t end = folded.find_first_of(".;!?\n", begin);
     if (end == std::string::npos) end = folded.size();
-    // Words between single spaces, each comma a word of its own.
-    std::string sentence = " ";
-    for (char c : folded.substr(begin, end - begin)) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u >= 0x80 || std::isalnum(u)) {
-        sentence.push_back(c);
-      } else {
-        if (sentence.back() != ' ') sentence.push_back(' ');
-        if (c == ',') sentence += ", ";
-      }
+    // Words between single spaces, the commas kept between them.
+    std::string sentence;
+    for (size_t from = begin; from <= end;) {
+      size_t comma = folded.find(',', from);
+      if (comma == std::string::npos || comma > end) comma = end;
+      if (!sentence.empty()) sentence += ',';
+      sentence += indexer::SpacedWords(std::string_view(folded).substr(from, comma - from));
+      from = comma + 1;
     }
-    if (sentence.back() != ' ') sentence.push_back(' ');
     begin = end + 1;
     size_t after = std::string::npos;
     for (std::string_view cue : kCues) {
       const size_t at = sentence.find(cue);
-      if (at != std::string::npos && (after == std::string::npos || at + cue.size() < after)) {
-        after = at + cue.size();
-      }
+      if (at != std::string::npos) after = std::min(after, at + cue.size());
     }
     if (after == std::string::npos) continue;
     // The parts, between commas and the conjunctions.

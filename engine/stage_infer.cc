@@ -1,14 +1,12 @@
 #include "engine/stage_infer.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 #include "indexer/normalize.h"
 
@@ -17,21 +15,7 @@ namespace {
 
 // Folded, punctuation-free, single-spaced, padded with one space on each
 // side, so that " sấy chè " matches whole syllables only.
-std::string Padded(std::string_view text) {
-  std::string folded = indexer::Fold(text);
-  std::string out = " ";
-  for (char c : folded) {
-    unsigned char u = static_cast<unsigned char>(c);
-    bool word = std::isalnum(u) || u >= 0x80;
-    if (word) {
-      out.push_back(c);
-    } else if (out.back() != ' ') {
-      out.push_back(' ');
-    }
-  }
-  if (out.back() != ' ') out.push_back(' ');
-  return out;
-}
+std::string Padded(std::string_view text) { return indexer::SpacedWords(indexer::Fold(text)); }
 
 int Syllables(const std::string& padded) {
   return static_cast<int>(std::count(padded.begin(), padded.end(), ' ')) - 1;

@@ -5,6 +5,7 @@
 #include <unicode/unistr.h>
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <vector>
 
@@ -407,6 +408,20 @@ std::string Fold(std::string_view text) {
   std::string accented, folded;
   Normalize(text, &accented, &folded);
   return folded;
+}
+
+std::string SpacedWords(std::string_view text) {
+  std::string out = " ";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || std::isalnum(u)) {
+      out.push_back(c);
+    } else if (out.back() != ' ') {
+      out.push_back(' ');
+    }
+  }
+  if (out.back() != ' ') out.push_back(' ');
+  return out;
 }
 
 }  // namespace ketnoi::indexer

@@ -41,6 +41,12 @@ void Normalize(std::string_view text, std::string* accented, std::string* folded
 // (a table lookup per character: much cheaper than Fold on raw text).
 void AppendFoldedNormalized(std::string_view accented, std::string* out);
 
+// `text` with every ASCII character other than a letter or digit read as a
+// space, runs of spaces made one, and one space at each end, so that a
+// phrase is found whole: " toan quoc " in SpacedWords(Fold(text)). Bytes of
+// multi-byte characters are kept as they are.
+std::string SpacedWords(std::string_view text);
+
 // True when the code point is a letter or digit as the tokenizer sees it
 // (ASCII letters and digits, Vietnamese letters, other scripts' letters).
 bool IsWordCodePoint(char32_t cp);

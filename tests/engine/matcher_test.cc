@@ -629,10 +629,12 @@ TEST(LiveRankings, ConcurrentMatchesWaitTheirTurnAndRankAlike) {
     });
   }
   // Four rankings at a time through a gate of one: the others wait, and
-  // the matcher's stats show them waiting.
+  // the matcher's stats show them waiting. The threads run until a waiter
+  // was seen and every thread has had turns (a waiter can be seen before
+  // the first ranking ends).
   size_t most_waiting = 0;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (most_waiting == 0 && std::chrono::steady_clock::now() < until) {
+  while ((most_waiting == 0 || done.load() <= 8) && std::chrono::steady_clock::now() < until) {
     most_waiting = std::max(most_waiting, engine.matcher()->Stats().live_rankings_waiting);
   }
   stop = true;
